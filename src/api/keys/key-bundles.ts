@@ -1,0 +1,71 @@
+/**
+ * Storage records → Key Vault wire models (KeyBundle, DeletedKeyBundle, KeyItem, DeletedKeyItem).
+ *
+ * Identifiers are absolute URLs on the origin the client used (`https://host/keys/{name}/{version}`): the SDKs
+ * parse every object from them and follow them back to the same origin.
+ */
+import { WIRE_KEY_TYPE } from '../../domain/keys/key-types.ts';
+import type { Deleted, KeyAttributesRecord, KeyVersionMeta, KeyVersionRecord } from '../../storage/store.ts';
+
+export interface Presentation {
+  /** `https://host[:port]` as the client addressed the service. */
+  origin: string;
+  retentionDays: number;
+}
+
+export function keyId(origin: string, name: string, version?: string): string {
+  return version === undefined ? `${origin}/keys/${name}` : `${origin}/keys/${name}/${version}`;
+}
+
+export function toKeyBundle(record: KeyVersionRecord, view: Presentation) {
+  return {
+    key: {
+      kid: keyId(view.origin, record.name, record.version),
+      kty: WIRE_KEY_TYPE[record.family],
+      key_ops: record.keyOps,
+      ...record.publicJwk,
+    },
+    attributes: toAttributes(record.attributes, view),
+    ...(record.tags === undefined ? {} : { tags: record.tags }),
+    ...(record.releasePolicy === undefined ? {} : { release_policy: record.releasePolicy }),
+  };
+}
+
+export function toDeletedKeyBundle(record: Deleted<KeyVersionRecord>, view: Presentation) {
+  return { ...toKeyBundle(record, view), ...deletionFields(record, view) };
+}
+
+/** A list item: the key's base id in `listKeys`, the versioned id in `listKeyVersions`. */
+export function toKeyItem(meta: KeyVersionMeta, view: Presentation, withVersion: boolean) {
+  return {
+    kid: keyId(view.origin, meta.name, withVersion ? meta.version : undefined),
+    attributes: toAttributes(meta.attributes, view),
+    ...(meta.tags === undefined ? {} : { tags: meta.tags }),
+  };
+}
+
+export function toDeletedKeyItem(meta: Deleted<KeyVersionMeta>, view: Presentation) {
+  return { ...toKeyItem(meta, view, false), ...deletionFields(meta, view) };
+}
+
+function deletionFields(meta: Deleted<KeyVersionMeta>, view: Presentation) {
+  return {
+    recoveryId: `${view.origin}/deletedkeys/${meta.name}`,
+    deletedDate: meta.deletion.deletedDate,
+    scheduledPurgeDate: meta.deletion.scheduledPurgeDate,
+  };
+}
+
+function toAttributes(attributes: KeyAttributesRecord, view: Presentation) {
+  return {
+    enabled: attributes.enabled,
+    ...(attributes.nbf === undefined ? {} : { nbf: attributes.nbf }),
+    ...(attributes.exp === undefined ? {} : { exp: attributes.exp }),
+    created: attributes.created,
+    updated: attributes.updated,
+    recoverableDays: view.retentionDays,
+    // Purge protection is off: deleted keys can be purged by a caller before their retention ends.
+    recoveryLevel: view.retentionDays === 90 ? 'Recoverable+Purgeable' : 'CustomizedRecoverable+Purgeable',
+    exportable: attributes.exportable,
+  };
+}

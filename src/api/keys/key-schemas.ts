@@ -1,0 +1,162 @@
+/**
+ * JSON Schemas of the /keys and /deletedkeys wire models.
+ *
+ * Request schemas check shapes and types (the domain checks meaning). Response schemas are the allowlist of
+ * what may leave the service: Fastify's serializer drops every property not listed, so private JWK members
+ * (`d`, `p`, `q`, `dp`, `dq`, `qi`, `k`) cannot be sent even if a mapper slipped.
+ */
+const intDate = { type: 'integer', minimum: 0, maximum: 253402300799 } as const;
+const nullableIntDate = { type: ['integer', 'null'], minimum: 0, maximum: 253402300799 } as const;
+
+export const keyOperationsSchema = {
+  type: 'array',
+  maxItems: 16,
+  items: { type: 'string', minLength: 1, maxLength: 32 },
+} as const;
+
+export const tagsSchema = {
+  type: 'object',
+  maxProperties: 15,
+  propertyNames: { minLength: 1, maxLength: 256 },
+  additionalProperties: { type: 'string', maxLength: 256 },
+} as const;
+
+const requestAttributesSchema = {
+  type: 'object',
+  properties: {
+    enabled: { type: 'boolean' },
+    nbf: nullableIntDate,
+    exp: nullableIntDate,
+    exportable: { type: 'boolean' },
+  },
+} as const;
+
+const releasePolicySchema = {
+  type: 'object',
+  required: ['data'],
+  properties: {
+    contentType: { type: 'string', maxLength: 256 },
+    immutable: { type: 'boolean' },
+    data: { type: 'string', minLength: 1, maxLength: 16384 },
+  },
+} as const;
+
+const keyProperties = {
+  attributes: requestAttributesSchema,
+  tags: tagsSchema,
+  release_policy: releasePolicySchema,
+} as const;
+
+export const createKeyBodySchema = {
+  type: 'object',
+  required: ['kty'],
+  properties: {
+    kty: { type: 'string', maxLength: 16 },
+    key_size: { type: 'integer' },
+    public_exponent: { type: 'integer' },
+    crv: { type: 'string', maxLength: 16 },
+    key_ops: keyOperationsSchema,
+    ...keyProperties,
+  },
+} as const;
+
+export const importKeyBodySchema = {
+  type: 'object',
+  required: ['key'],
+  properties: {
+    Hsm: { type: 'boolean' },
+    key: {
+      type: 'object',
+      required: ['kty'],
+      properties: { kty: { type: 'string', maxLength: 16 }, key_ops: keyOperationsSchema },
+    },
+    ...keyProperties,
+  },
+} as const;
+
+export const updateKeyBodySchema = {
+  type: 'object',
+  properties: { key_ops: keyOperationsSchema, ...keyProperties },
+} as const;
+
+// --- responses ----------------------------------------------------------------------------------------
+
+const responseAttributes = {
+  type: 'object',
+  properties: {
+    enabled: { type: 'boolean' },
+    nbf: intDate,
+    exp: intDate,
+    created: intDate,
+    updated: intDate,
+    recoverableDays: { type: 'integer' },
+    recoveryLevel: { type: 'string' },
+    exportable: { type: 'boolean' },
+    hsmPlatform: { type: 'string' },
+  },
+} as const;
+
+const responseTags = { type: 'object', additionalProperties: { type: 'string' } } as const;
+
+const responseReleasePolicy = {
+  type: 'object',
+  properties: { contentType: { type: 'string' }, immutable: { type: 'boolean' }, data: { type: 'string' } },
+} as const;
+
+/** The public JSON Web Key: exactly these members, nothing private. */
+const publicJsonWebKey = {
+  type: 'object',
+  properties: {
+    kid: { type: 'string' },
+    kty: { type: 'string' },
+    key_ops: { type: 'array', items: { type: 'string' } },
+    n: { type: 'string' },
+    e: { type: 'string' },
+    crv: { type: 'string' },
+    x: { type: 'string' },
+    y: { type: 'string' },
+  },
+} as const;
+
+const deletionProperties = {
+  recoveryId: { type: 'string' },
+  deletedDate: intDate,
+  scheduledPurgeDate: intDate,
+} as const;
+
+const keyBundleProperties = {
+  key: publicJsonWebKey,
+  attributes: responseAttributes,
+  tags: responseTags,
+  managed: { type: 'boolean' },
+  release_policy: responseReleasePolicy,
+} as const;
+
+export const keyBundleSchema = { type: 'object', properties: keyBundleProperties } as const;
+export const deletedKeyBundleSchema = {
+  type: 'object',
+  properties: { ...keyBundleProperties, ...deletionProperties },
+} as const;
+
+const keyItemProperties = {
+  kid: { type: 'string' },
+  attributes: responseAttributes,
+  tags: responseTags,
+  managed: { type: 'boolean' },
+} as const;
+
+export const keyListSchema = {
+  type: 'object',
+  properties: {
+    value: { type: 'array', items: { type: 'object', properties: keyItemProperties } },
+    nextLink: { type: ['string', 'null'] },
+  },
+} as const;
+
+export const deletedKeyListSchema = {
+  type: 'object',
+  properties: {
+    value: { type: 'array', items: { type: 'object', properties: { ...keyItemProperties, ...deletionProperties } } },
+    nextLink: { type: ['string', 'null'] },
+  },
+} as const;

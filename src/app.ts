@@ -1,0 +1,69 @@
+/**
+ * The composition root of the HTTP service: one Fastify instance with the cross-cutting plugins installed in a
+ * fixed order, then the route modules. Where a request enters and what it passes through, in order:
+ *
+ *   1. request context   x-ms-request-id, client request id echo, hardening headers      (onRequest)
+ *   2. authentication    401 challenge without a token, bearer verification otherwise    (onRequest)
+ *   3. api-version       missing or unknown version → 400                               (onRequest)
+ *   4. body parsing      JSON (empty = none), schema validation → 400                    (Fastify)
+ *   5. route handler     api/* maps the request to a domain service call
+ *   6. serialization     the route's response schema is the allowlist of what leaves
+ *   errors at any step   the error handler renders the Key Vault envelope
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import './http/fastify-types.ts';
+import { registerIdentityRoutes } from './api/identity/identity-routes.ts';
+import { registerKeyRoutes } from './api/keys/key-routes.ts';
+import type { TokenService } from './domain/identity/token-service.ts';
+import type { KeyService } from './domain/keys/key-service.ts';
+import { installApiVersionCheck } from './http/plugins/api-version.ts';
+import { installAuthentication } from './http/plugins/authentication.ts';
+import { installErrorHandler } from './http/plugins/error-handler.ts';
+import { installRequestContext } from './http/plugins/request-context.ts';
+import { installJsonBodyParser } from './http/json-body.ts';
+import type { PrincipalRepository } from './storage/store.ts';
+import type { Config } from './config/config.ts';
+
+export interface AppServices {
+  keys: KeyService;
+  tokens: TokenService;
+  principals: PrincipalRepository;
+}
+
+export interface AppOptions {
+  tls: { certificatePem: string; privateKeyPem: string };
+  logLevel: Config['logLevel'];
+}
+
+/** Largest request body accepted by default (an RSA-4096 JWK import with 15 long tags is well below). */
+const DEFAULT_BODY_LIMIT = 256 * 1024;
+
+export function buildApp(services: AppServices, options: AppOptions): FastifyInstance {
+  const app = Fastify({
+    https: { cert: options.tls.certificatePem, key: options.tls.privateKeyPem, minVersion: 'TLSv1.2' },
+    // Logs go to stderr: stdout carries only the "listening" line that scripts wait for.
+    logger: { level: options.logLevel, stream: process.stderr },
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: () => randomUUID(),
+    bodyLimit: DEFAULT_BODY_LIMIT,
+    keepAliveTimeout: 120_000,
+    routerOptions: {
+      caseSensitive: false,
+      ignoreTrailingSlash: true,
+      ignoreDuplicateSlashes: true,
+      maxParamLength: 256,
+    },
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
+  });
+
+  installJsonBodyParser(app);
+  installRequestContext(app);
+  installAuthentication(app, services.tokens);
+  installApiVersionCheck(app);
+  installErrorHandler(app);
+
+  registerIdentityRoutes(app, { principals: services.principals, tokens: services.tokens });
+  registerKeyRoutes(app, services.keys);
+  return app;
+}

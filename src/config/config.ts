@@ -1,0 +1,153 @@
+/**
+ * The service's configuration: one typed object, built once at start from defaults, environment variables and
+ * command-line options (options win), and validated before anything else happens. Every option is described
+ * next to its definition; `--help` is generated from these descriptions.
+ */
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+
+export interface Config {
+  dataDir: string;
+  host: string;
+  port: number;
+  /** Extra DNS names or IP addresses for the generated server certificate. */
+  tlsNames: string[];
+  /** PEM files of a certificate (chain) and key to serve instead of the generated ones. */
+  tlsCertFile?: string | undefined;
+  tlsKeyFile?: string | undefined;
+  workers: number;
+  /** Soft-delete retention, 7 to 90 days. */
+  retentionDays: number;
+  tokenLifetimeSeconds: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+interface OptionSpec {
+  flag: string;
+  env: string;
+  value: string;
+  description: string;
+  apply: (config: Config, raw: string) => void;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const OPTIONS: readonly OptionSpec[] = [
+  {
+    flag: '--data-dir', env: 'STRONGROOM_DATA_DIR', value: 'DIR',
+    description: 'Directory for the database, the key-encryption key and TLS files (default ./strongroom-data).',
+    apply: (c, raw) => { c.dataDir = resolve(raw); },
+  },
+  {
+    flag: '--host', env: 'STRONGROOM_HOST', value: 'ADDRESS',
+    description: 'Address to listen on (default 127.0.0.1).',
+    apply: (c, raw) => { c.host = raw; },
+  },
+  {
+    flag: '--port', env: 'STRONGROOM_PORT', value: 'PORT',
+    description: 'HTTPS port (default 8443; 0 picks a free port).',
+    apply: (c, raw) => { c.port = integerIn(raw, 0, 65535, '--port'); },
+  },
+  {
+    flag: '--tls-name', env: 'STRONGROOM_TLS_NAMES', value: 'NAME[,NAME...]',
+    description: 'Extra DNS names or IPs for the generated certificate (repeatable; env: comma-separated).',
+    apply: (c, raw) => { c.tlsNames.push(...raw.split(',').map((n) => n.trim()).filter((n) => n !== '')); },
+  },
+  {
+    flag: '--tls-cert', env: 'STRONGROOM_TLS_CERT', value: 'FILE',
+    description: 'PEM certificate chain to serve instead of the generated one (needs --tls-key).',
+    apply: (c, raw) => { c.tlsCertFile = resolve(raw); },
+  },
+  {
+    flag: '--tls-key', env: 'STRONGROOM_TLS_KEY', value: 'FILE',
+    description: 'PEM private key of --tls-cert.',
+    apply: (c, raw) => { c.tlsKeyFile = resolve(raw); },
+  },
+  {
+    flag: '--workers', env: 'STRONGROOM_WORKERS', value: 'N',
+    description: 'Worker processes serving requests (default: one per CPU core).',
+    apply: (c, raw) => { c.workers = integerIn(raw, 1, 256, '--workers'); },
+  },
+  {
+    flag: '--retention-days', env: 'STRONGROOM_RETENTION_DAYS', value: 'DAYS',
+    description: 'How long deleted keys stay recoverable before they are purged, 7 to 90 (default 90).',
+    apply: (c, raw) => { c.retentionDays = integerIn(raw, 7, 90, '--retention-days'); },
+  },
+  {
+    flag: '--token-lifetime', env: 'STRONGROOM_TOKEN_LIFETIME', value: 'SECONDS',
+    description: 'Lifetime of issued access tokens, 60 to 86400 seconds (default 3600).',
+    apply: (c, raw) => { c.tokenLifetimeSeconds = integerIn(raw, 60, 86_400, '--token-lifetime'); },
+  },
+  {
+    flag: '--log-level', env: 'STRONGROOM_LOG_LEVEL', value: 'LEVEL',
+    description: `Log level: ${LOG_LEVELS.join(', ')} (default info).`,
+    apply: (c, raw) => {
+      if (!(LOG_LEVELS as readonly string[]).includes(raw)) throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+      c.logLevel = raw as Config['logLevel'];
+    },
+  },
+];
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export function defaultConfig(): Config {
+  return {
+    dataDir: resolve('strongroom-data'),
+    host: '127.0.0.1',
+    port: 8443,
+    tlsNames: [],
+    workers: Math.max(1, availableParallelism()),
+    retentionDays: 90,
+    tokenLifetimeSeconds: 3600,
+    logLevel: 'info',
+  };
+}
+
+/** Builds the configuration from the environment, then the command-line arguments (which win). */
+export function loadConfig(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Config {
+  const config = defaultConfig();
+  for (const option of OPTIONS) {
+    const raw = env[option.env];
+    if (raw !== undefined && raw !== '') option.apply(config, raw);
+  }
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index] ?? '';
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const option = OPTIONS.find((candidate) => candidate.flag === flag);
+    if (option === undefined) throw new ConfigError(`Unknown option ${arg}; see --help`);
+    const raw = inline ?? args[++index];
+    if (raw === undefined) throw new ConfigError(`${flag} needs a value (${option.value})`);
+    option.apply(config, raw);
+  }
+  if ((config.tlsCertFile === undefined) !== (config.tlsKeyFile === undefined)) {
+    throw new ConfigError('--tls-cert and --tls-key go together');
+  }
+  return config;
+}
+
+export function helpText(): string {
+  const rows = OPTIONS.map((o) => `  ${`${o.flag} ${o.value}`.padEnd(32)} ${o.description}\n  ${''.padEnd(32)} env: ${o.env}`);
+  return [
+    'Usage: strongroom serve [options]',
+    '',
+    'Starts Strongroom, a key management service speaking the Azure Key Vault / Managed HSM REST API, over HTTPS.',
+    'On first start it creates the data directory with its database, key-encryption key, a local certificate',
+    'authority (<data-dir>/tls/ca.pem) and an administrator service principal (<data-dir>/admin-credentials.json).',
+    '',
+    'Options:',
+    ...rows,
+    `  ${'--help'.padEnd(32)} Show this text.`,
+    '',
+  ].join('\n');
+}
+
+function integerIn(raw: string, min: number, max: number, name: string): number {
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < min || value > max) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}`);
+  return value;
+}

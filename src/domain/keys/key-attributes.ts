@@ -1,0 +1,113 @@
+/**
+ * The rules for a key version's attributes and release policy, on create/import and on update.
+ *
+ * - `exportable` needs a release policy, and once false it can never become true (an HSM's EXTRACTABLE=0).
+ * - An immutable release policy can never be changed again.
+ * - `exp` must be later than `nbf` when both are set.
+ * Read-only attributes a client echoes back (`created`, `recoveryLevel`...) are ignored, as the service does.
+ */
+import { badParameter } from '../../errors/errors.ts';
+import { decodeBase64Lenient } from '../../lib/base64url.ts';
+import type { IntDate } from '../../lib/intdate.ts';
+import type { KeyAttributesRecord, KeyVersionPatch, KeyVersionRecord, ReleasePolicyRecord } from '../../storage/store.ts';
+
+export interface AttributesRequest {
+  enabled?: boolean | undefined;
+  nbf?: IntDate | null | undefined;
+  exp?: IntDate | null | undefined;
+  exportable?: boolean | undefined;
+}
+
+export interface ReleasePolicyRequest {
+  contentType?: string | undefined;
+  immutable?: boolean | undefined;
+  data?: string | undefined;
+}
+
+export interface KeyPropertiesRequest {
+  attributes?: AttributesRequest | undefined;
+  tags?: Record<string, string> | undefined;
+  release_policy?: ReleasePolicyRequest | undefined;
+}
+
+const DEFAULT_POLICY_CONTENT_TYPE = 'application/json; charset=utf-8';
+const MAX_POLICY_BYTES = 10 * 1024;
+
+export function newKeyAttributes(
+  request: AttributesRequest | undefined,
+  releasePolicy: ReleasePolicyRecord | undefined,
+  now: IntDate,
+): KeyAttributesRecord {
+  const attributes: KeyAttributesRecord = {
+    enabled: request?.enabled ?? true,
+    nbf: request?.nbf ?? undefined,
+    exp: request?.exp ?? undefined,
+    exportable: request?.exportable ?? false,
+    created: now,
+    updated: now,
+  };
+  if (attributes.exportable && releasePolicy === undefined) {
+    throw badParameter('Exportable keys must have a release policy (release_policy).');
+  }
+  assertValidityWindow(attributes.nbf, attributes.exp);
+  return attributes;
+}
+
+export function releasePolicyOf(request: ReleasePolicyRequest | undefined): ReleasePolicyRecord | undefined {
+  if (request === undefined) return undefined;
+  const document = request.data === undefined ? undefined : decodeBase64Lenient(request.data);
+  if (document === undefined || document.length === 0) {
+    throw badParameter('release_policy.data must be the base64url encoding of the policy document.');
+  }
+  if (document.length > MAX_POLICY_BYTES) throw badParameter(`release_policy.data must be at most ${MAX_POLICY_BYTES} bytes.`);
+  if (!isJsonObject(document)) throw badParameter('release_policy.data must encode a JSON object.');
+  return {
+    contentType: request.contentType ?? DEFAULT_POLICY_CONTENT_TYPE,
+    immutable: request.immutable ?? false,
+    data: document.toString('base64url'),
+  };
+}
+
+/** The storage patch for an update request, after checking it against the version as it is now. */
+export function attributesPatch(
+  current: KeyVersionRecord,
+  request: KeyPropertiesRequest & { key_ops?: string[] | undefined },
+  now: IntDate,
+): KeyVersionPatch {
+  const attributes = request.attributes ?? {};
+  if (attributes.exportable === true && !current.attributes.exportable) {
+    throw badParameter('A key that is not exportable can never be made exportable.');
+  }
+  const releasePolicy = releasePolicyOf(request.release_policy);
+  if (releasePolicy !== undefined && current.releasePolicy?.immutable === true) {
+    throw badParameter('The release policy of this key is immutable and cannot be changed.');
+  }
+  const nbf = attributes.nbf === undefined ? current.attributes.nbf : (attributes.nbf ?? undefined);
+  const exp = attributes.exp === undefined ? current.attributes.exp : (attributes.exp ?? undefined);
+  assertValidityWindow(nbf, exp);
+  return {
+    keyOps: request.key_ops,
+    enabled: attributes.enabled,
+    nbf: attributes.nbf,
+    exp: attributes.exp,
+    exportable: attributes.exportable,
+    tags: request.tags,
+    releasePolicy,
+    updated: now,
+  };
+}
+
+function assertValidityWindow(nbf: IntDate | undefined, exp: IntDate | undefined): void {
+  if (nbf !== undefined && exp !== undefined && exp <= nbf) {
+    throw badParameter('The expiry time (exp) must be later than the activation time (nbf).');
+  }
+}
+
+function isJsonObject(document: Buffer): boolean {
+  try {
+    const parsed: unknown = JSON.parse(document.toString('utf8'));
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+  } catch {
+    return false;
+  }
+}

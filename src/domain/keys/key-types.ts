@@ -1,0 +1,103 @@
+/**
+ * What a create or import request may ask for: key types (`kty`), sizes, curves, and the operations
+ * (`key_ops`) each key family can be allowed to perform.
+ *
+ * Strongroom behaves as a Managed HSM: every key is HSM-protected, so `RSA` and `RSA-HSM` (and so on) name the
+ * same thing and responses always carry the `-HSM` type.
+ */
+import { badParameter } from '../../errors/errors.ts';
+import {
+  AES_SIZES,
+  CURVES,
+  isCurveName,
+  RSA_SIZES,
+  type AesSize,
+  type KeyFamily,
+  type KeySpec,
+  type RsaSize,
+} from '../../crypto/key-material.ts';
+
+const KEY_TYPES: Record<string, KeyFamily> = {
+  RSA: 'RSA', 'RSA-HSM': 'RSA',
+  EC: 'EC', 'EC-HSM': 'EC',
+  oct: 'oct', 'oct-HSM': 'oct',
+};
+
+export const WIRE_KEY_TYPE: Record<KeyFamily, string> = { RSA: 'RSA-HSM', EC: 'EC-HSM', oct: 'oct-HSM' };
+
+/** The operations each family can perform; `import` marks an RSA key as a BYOK key-exchange key. */
+const ALLOWED_OPERATIONS: Record<KeyFamily, readonly string[]> = {
+  RSA: ['encrypt', 'decrypt', 'sign', 'verify', 'wrapKey', 'unwrapKey', 'import'],
+  EC: ['sign', 'verify'],
+  oct: ['encrypt', 'decrypt', 'wrapKey', 'unwrapKey', 'sign', 'verify'],
+};
+
+/**
+ * Operations a new key gets when the request names none. RSA and EC follow the service; AES keys default to
+ * encryption and wrapping only, so that using one key for both AES and HMAC is an explicit choice.
+ */
+const DEFAULT_OPERATIONS: Record<KeyFamily, readonly string[]> = {
+  RSA: ['encrypt', 'decrypt', 'sign', 'verify', 'wrapKey', 'unwrapKey'],
+  EC: ['sign', 'verify'],
+  oct: ['encrypt', 'decrypt', 'wrapKey', 'unwrapKey'],
+};
+
+export function keyFamilyOf(kty: unknown): KeyFamily {
+  const family = typeof kty === 'string' && Object.hasOwn(KEY_TYPES, kty) ? KEY_TYPES[kty] : undefined;
+  if (family === undefined) {
+    throw badParameter(`The key type (kty) must be one of ${Object.keys(KEY_TYPES).join(', ')}.`);
+  }
+  return family;
+}
+
+export interface KeySpecRequest {
+  kty: string;
+  key_size?: number | undefined;
+  crv?: string | undefined;
+  public_exponent?: number | undefined;
+}
+
+export function keySpecOf(request: KeySpecRequest): KeySpec {
+  const family = keyFamilyOf(request.kty);
+  switch (family) {
+    case 'RSA':
+      return {
+        family,
+        sizeBits: oneOf(request.key_size ?? 2048, RSA_SIZES, 'RSA key_size') as RsaSize,
+        publicExponent: publicExponentOf(request.public_exponent),
+      };
+    case 'EC': {
+      const curve = request.crv ?? 'P-256';
+      if (!isCurveName(curve)) throw badParameter(`The curve (crv) must be one of ${Object.keys(CURVES).join(', ')}.`);
+      return { family, curve };
+    }
+    case 'oct':
+      return { family, sizeBits: oneOf(request.key_size ?? 256, AES_SIZES, 'oct key_size') as AesSize };
+  }
+}
+
+/** FIPS 186-5 asks for an odd exponent of at least 65537; 65537 is what everyone uses. */
+function publicExponentOf(value: number | undefined): number {
+  if (value === undefined) return 65537;
+  if (value < 65537 || value > 0xffffffff || value % 2 === 0) {
+    throw badParameter('public_exponent must be an odd number from 65537 to 4294967295.');
+  }
+  return value;
+}
+
+function oneOf(value: number, allowed: readonly number[], what: string): number {
+  if (!allowed.includes(value)) throw badParameter(`${what} must be one of ${allowed.join(', ')}.`);
+  return value;
+}
+
+/** Validates requested operations for a family (duplicates dropped), or gives the family's default. */
+export function keyOperationsFor(family: KeyFamily, requested: readonly string[] | undefined): string[] {
+  if (requested === undefined) return [...DEFAULT_OPERATIONS[family]];
+  const allowed = ALLOWED_OPERATIONS[family];
+  for (const operation of requested) {
+    if (!allowed.includes(operation)) {
+      throw badParameter(`The operation '${operation}' is not valid for a ${WIRE_KEY_TYPE[family]} key; valid: ${allowed.join(', ')}.`);
+    }
+  }
+  return [...new Set(requested)];
+}

@@ -1,0 +1,25 @@
+/**
+ * The Managed HSM local-RBAC data actions, as routes declare them (`config.dataAction`). Names follow the
+ * service's DataAction enum, so a role definition written for Azure reads the same here.
+ */
+const PREFIX = 'Microsoft.KeyVault/managedHsm';
+
+export const DataActions = {
+  readKey: `${PREFIX}/keys/read/action`,
+  writeKey: `${PREFIX}/keys/write/action`,
+  createKey: `${PREFIX}/keys/create`,
+  importKey: `${PREFIX}/keys/import/action`,
+  deleteKey: `${PREFIX}/keys/delete`,
+  readDeletedKey: `${PREFIX}/keys/deletedKeys/read/action`,
+  recoverDeletedKey: `${PREFIX}/keys/deletedKeys/recover/action`,
+  purgeDeletedKey: `${PREFIX}/keys/deletedKeys/delete`,
+  encrypt: `${PREFIX}/keys/encrypt/action`,
+  decrypt: `${PREFIX}/keys/decrypt/action`,
+  wrapKey: `${PREFIX}/keys/wrap/action`,
+  unwrapKey: `${PREFIX}/keys/unwrap/action`,
+  sign: `${PREFIX}/keys/sign/action`,
+  verify: `${PREFIX}/keys/verify/action`,
+  randomBytes: `${PREFIX}/rng/action`,
+} as const;
+
+export type DataAction = (typeof DataActions)[keyof typeof DataActions];

@@ -1,0 +1,34 @@
+/**
+ * Every wire error code Strongroom can answer with, and the HTTP status it travels with.
+ *
+ * One table, keyed by the Key Vault wire code (the `error.code` of the envelope), so that a search for a
+ * code an SDK reports lands here. `docs/errors.md` lists the same table for users; a test keeps the two
+ * in step.
+ */
+export const errorCatalogue = {
+  BadParameter: { status: 400, summary: 'The request is malformed or a parameter is invalid.' },
+  Unauthorized: { status: 401, summary: 'No valid bearer token was presented.' },
+  Forbidden: { status: 403, summary: 'The caller or the key does not allow this operation.' },
+  KeyNotFound: { status: 404, summary: 'No key (or deleted key) with this name or version exists.' },
+  NotFound: { status: 404, summary: 'No such endpoint.' },
+  MethodNotAllowed: { status: 405, summary: 'The endpoint exists but not for this HTTP method.' },
+  Conflict: { status: 409, summary: 'The name is held by another object, e.g. a soft-deleted key.' },
+  RequestEntityTooLarge: { status: 413, summary: 'The request body is larger than the service accepts.' },
+  UnsupportedMediaType: { status: 415, summary: 'The request body is not JSON.' },
+  Throttled: { status: 429, summary: 'Too many requests; retry after the advertised delay.' },
+  InternalServerError: { status: 500, summary: 'An unexpected failure; details are in the server log.' },
+  ServiceUnavailable: { status: 503, summary: 'The service cannot serve requests right now.' },
+} as const satisfies Record<string, { status: number; summary: string }>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+/** Codes that travel in `error.innererror.code` to refine a top-level code. */
+export type InnerErrorCode =
+  | 'ObjectIsDeletedButRecoverable'
+  | 'ForbiddenByRbac'
+  | 'KeyDisabled'
+  | 'KeyOperationForbidden'
+  | 'KeyNotYetValid'
+  | 'KeyExpired'
+  | 'InvalidToken'
+  | 'TokenExpired';

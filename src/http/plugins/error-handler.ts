@@ -1,0 +1,55 @@
+/**
+ * Renders every failure in the Key Vault error envelope.
+ *
+ * `StrongroomError`s carry their own code and status. Errors Fastify raises before a handler runs (schema
+ * validation, body size, media type, malformed requests) are mapped to the closest wire code; their messages
+ * are rewritten so that no part of a request body is ever echoed (a JSON syntax error would quote it, and an
+ * import body holds private key material). Anything else is a bug: logged with the request id, answered 500.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { internalError } from '../../errors/errors.ts';
+import { isStrongroomError, StrongroomError } from '../../errors/strongroom-error.ts';
+import { errorEnvelope } from '../envelope.ts';
+
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | StrongroomError, request, reply) => {
+    const mapped = toStrongroomError(error);
+    if (mapped.status >= 500) {
+      request.log.error({ err: error, requestId: request.id }, 'request failed with an internal error');
+    }
+    sendError(reply, mapped);
+  });
+  app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
+    sendError(reply, new StrongroomError('NotFound', `The requested operation does not exist: ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}`));
+  });
+}
+
+export function sendError(reply: FastifyReply, error: StrongroomError): void {
+  void reply.code(error.status).headers(error.headers).send(errorEnvelope(error));
+}
+
+function toStrongroomError(error: FastifyError | StrongroomError): StrongroomError {
+  if (isStrongroomError(error)) return error;
+  if (error.validation !== undefined) {
+    const first = error.validation[0];
+    if (first?.instancePath === '' && first.keyword === 'type') {
+      return new StrongroomError('BadParameter', `The request ${error.validationContext ?? 'body'} must be a JSON object.`);
+    }
+    const where = error.validationContext ?? 'request';
+    const path = first?.instancePath === '' || first?.instancePath === undefined ? where : `${where}${first.instancePath}`;
+    return new StrongroomError('BadParameter', `Invalid ${path}: ${first?.message ?? 'does not match the expected shape'}.`);
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new StrongroomError('RequestEntityTooLarge', 'The request body is larger than this operation accepts.');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new StrongroomError('UnsupportedMediaType', 'The request body must be JSON (Content-Type: application/json).');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new StrongroomError('BadParameter', 'The request body is not valid JSON.');
+  }
+  if (error instanceof SyntaxError) return new StrongroomError('BadParameter', 'The request body is not valid JSON.');
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) return new StrongroomError('BadParameter', 'The request is malformed.');
+  return internalError(error);
+}

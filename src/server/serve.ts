@@ -1,0 +1,142 @@
+/**
+ * `strongroom serve`: the process model.
+ *
+ * The primary process owns start-up (data directory, schema, TLS certificate, first administrator) and then
+ * serves either itself (one worker) or through one worker process per core (Node's cluster module: workers
+ * share the listening socket, each with its own key cache and database connection). Crypto runs on the thread
+ * that received the request, so N workers use N cores. The primary also purges expired deleted keys.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { buildApp } from '../app.ts';
+import type { Config } from '../config/config.ts';
+import { DEFAULT_SERVER_NAMES, issueServerCertificate, type ServerCertificate } from '../tls/certificates.ts';
+import { ensureAdminPrincipal, refreshAuthorityHost } from './admin-principal.ts';
+import { openInstance, type Instance } from './instance.ts';
+import { buildServices } from './services.ts';
+
+const PURGE_INTERVAL_MS = 60_000;
+const SHUTDOWN_GRACE_MS = 10_000;
+
+type WorkerMessage = { type: 'listening'; port: number };
+type PrimaryMessage = { type: 'start'; tls: ServerCertificate };
+
+interface Running {
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function serve(config: Config): Promise<void> {
+  // Everything the service writes (database, key-encryption key, credentials) is for its owner only.
+  process.umask(0o077);
+  if (cluster.isWorker) return runWorker(config);
+  const instance = await openInstance(config.dataDir, { initialize: true });
+  await ensureAdminPrincipal(instance, authorityHost(config.host, config.port));
+  const tls = await serverCertificate(config, instance);
+  const running = config.workers === 1 ? await startServer(config, instance, tls) : await startWorkers(config, tls);
+  refreshAuthorityHost(config.dataDir, authorityHost(config.host, running.port));
+  const purge = startPurgeSweeper(config, instance, tls);
+  process.stdout.write(`Strongroom listening on https://${displayHost(config.host)}:${running.port}\n`);
+  onShutdownSignal(async () => {
+    clearInterval(purge);
+    await running.close();
+    await instance.store.close();
+  });
+}
+
+async function startServer(config: Config, instance: Instance, tls: ServerCertificate): Promise<Running> {
+  const app = buildApp(buildServices(instance, config, tls.certificatePem), { tls, logLevel: config.logLevel });
+  await app.listen({ host: config.host, port: config.port });
+  return { port: (app.server.address() as AddressInfo).port, close: () => app.close() };
+}
+
+async function runWorker(config: Config): Promise<void> {
+  const message = await new Promise<PrimaryMessage>((resolve) => process.once('message', resolve));
+  const instance = await openInstance(config.dataDir, { initialize: false });
+  const running = await startServer(config, instance, message.tls);
+  process.send?.({ type: 'listening', port: running.port } satisfies WorkerMessage);
+  onShutdownSignal(async () => {
+    await running.close();
+    await instance.store.close();
+  });
+}
+
+async function startWorkers(config: Config, tls: ServerCertificate): Promise<Running> {
+  let stopping = false;
+  const fork = (): Promise<number> => {
+    const worker = cluster.fork();
+    worker.send({ type: 'start', tls } satisfies PrimaryMessage);
+    worker.on('exit', (code, signal) => {
+      if (stopping) return;
+      process.stderr.write(`Strongroom worker ${worker.process.pid} exited (${signal ?? code}); starting another\n`);
+      void fork();
+    });
+    return new Promise((resolve) => worker.on('message', (m: WorkerMessage) => m.type === 'listening' && resolve(m.port)));
+  };
+  const ports = await Promise.all(Array.from({ length: config.workers }, fork));
+  return {
+    port: ports[0] ?? config.port,
+    close: async () => {
+      stopping = true;
+      await Promise.all(Object.values(cluster.workers ?? {}).map((worker) => worker && stopWorker(worker)));
+    },
+  };
+}
+
+function stopWorker(worker: Worker): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => worker.process.kill('SIGKILL'), SHUTDOWN_GRACE_MS);
+    worker.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    worker.process.kill('SIGTERM');
+  });
+}
+
+function startPurgeSweeper(config: Config, instance: Instance, tls: ServerCertificate): NodeJS.Timeout {
+  const { keys } = buildServices(instance, config, tls.certificatePem);
+  const sweep = () => {
+    keys.purgeExpiredKeys().catch((error: unknown) => process.stderr.write(`Purging expired keys failed: ${String(error)}\n`));
+  };
+  sweep();
+  const timer = setInterval(sweep, PURGE_INTERVAL_MS);
+  timer.unref();
+  return timer;
+}
+
+async function serverCertificate(config: Config, instance: Instance): Promise<ServerCertificate> {
+  if (config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined) {
+    return { certificatePem: readFileSync(config.tlsCertFile, 'utf8'), privateKeyPem: readFileSync(config.tlsKeyFile, 'utf8') };
+  }
+  const names = [...DEFAULT_SERVER_NAMES, ...config.tlsNames];
+  if (!['0.0.0.0', '::'].includes(config.host)) names.push(config.host);
+  return issueServerCertificate(instance.certificateAuthority, names);
+}
+
+/** The URL clients use as `authorityHost`; a wildcard or loopback listen address is reached as localhost. */
+function authorityHost(host: string, port: number): string {
+  return `https://${displayHost(host) === '127.0.0.1' || ['0.0.0.0', '::'].includes(host) ? 'localhost' : displayHost(host)}:${port}`;
+}
+
+function displayHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function onShutdownSignal(shutdown: () => Promise<void>): void {
+  let called = false;
+  const handler = () => {
+    if (called) return;
+    called = true;
+    shutdown().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`Shutdown failed: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', handler);
+  process.once('SIGINT', handler);
+}

@@ -1,0 +1,51 @@
+/**
+ * The SQLite schema, as an ordered list of migrations. A migration is never edited once released: a change
+ * to the schema is a new entry at the end.
+ */
+export const sqliteMigrations: readonly string[] = [
+  `
+  CREATE TABLE settings (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE principals (
+    id           TEXT PRIMARY KEY,
+    display_name TEXT NOT NULL,
+    secret_hash  TEXT NOT NULL,
+    created      INTEGER NOT NULL
+  ) STRICT;
+
+  -- One row per key name; soft delete marks the whole key, all its versions.
+  CREATE TABLE keys (
+    name_lc              TEXT PRIMARY KEY,
+    name                 TEXT NOT NULL,
+    deleted_date         INTEGER,
+    scheduled_purge_date INTEGER
+  ) STRICT;
+  CREATE INDEX keys_scheduled_purge ON keys (scheduled_purge_date) WHERE deleted_date IS NOT NULL;
+
+  -- seq orders versions: the latest version of a key is the one with the highest seq.
+  CREATE TABLE key_versions (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    name_lc         TEXT NOT NULL REFERENCES keys (name_lc) ON DELETE CASCADE,
+    version         TEXT NOT NULL,
+    family          TEXT NOT NULL,
+    key_size        INTEGER,
+    curve           TEXT,
+    key_ops         TEXT NOT NULL,
+    public_jwk      TEXT NOT NULL,
+    sealed_material BLOB NOT NULL,
+    enabled         INTEGER NOT NULL,
+    nbf             INTEGER,
+    exp             INTEGER,
+    exportable      INTEGER NOT NULL,
+    created         INTEGER NOT NULL,
+    updated         INTEGER NOT NULL,
+    tags            TEXT,
+    release_policy  TEXT,
+    UNIQUE (name_lc, version)
+  ) STRICT;
+  CREATE INDEX key_versions_by_key ON key_versions (name_lc, seq);
+  `,
+];

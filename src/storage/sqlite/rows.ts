@@ -1,0 +1,57 @@
+/** Conversion between `key_versions` rows (joined with `keys`) and the storage records. */
+import type { CurveName, KeyFamily, PublicJwk } from '../../crypto/key-material.ts';
+import type { KeyVersionMeta, KeyVersionRecord, ReleasePolicyRecord } from '../store.ts';
+
+export interface KeyVersionRow {
+  seq: number;
+  name: string;
+  version: string;
+  family: string;
+  key_size: number | null;
+  curve: string | null;
+  key_ops: string;
+  enabled: number;
+  nbf: number | null;
+  exp: number | null;
+  exportable: number;
+  created: number;
+  updated: number;
+  tags: string | null;
+  release_policy: string | null;
+  deleted_date: number | null;
+  scheduled_purge_date: number | null;
+  public_jwk?: string;
+  sealed_material?: Uint8Array;
+}
+
+export function metaFromRow(row: KeyVersionRow): KeyVersionMeta {
+  return {
+    name: row.name,
+    version: row.version,
+    family: row.family as KeyFamily,
+    keySize: row.key_size ?? undefined,
+    curve: (row.curve ?? undefined) as CurveName | undefined,
+    keyOps: JSON.parse(row.key_ops) as string[],
+    attributes: {
+      enabled: row.enabled === 1,
+      nbf: row.nbf ?? undefined,
+      exp: row.exp ?? undefined,
+      exportable: row.exportable === 1,
+      created: row.created,
+      updated: row.updated,
+    },
+    tags: row.tags === null ? undefined : (JSON.parse(row.tags) as Record<string, string>),
+    releasePolicy: row.release_policy === null ? undefined : (JSON.parse(row.release_policy) as ReleasePolicyRecord),
+  };
+}
+
+export function recordFromRow(row: KeyVersionRow): KeyVersionRecord {
+  if (row.public_jwk === undefined || row.sealed_material === undefined) {
+    throw new TypeError('recordFromRow needs a row selected with the record columns');
+  }
+  return {
+    ...metaFromRow(row),
+    publicJwk: JSON.parse(row.public_jwk) as PublicJwk,
+    sealedMaterial: Buffer.from(row.sealed_material),
+  };
+}

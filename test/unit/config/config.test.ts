@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import { test } from 'node:test';
+import { ConfigError, helpText, loadConfig } from '../../../src/config/config.ts';
+
+test('defaults, then environment, then options (options win)', () => {
+  const config = loadConfig(['--port', '9000', '--tls-name=a.example'], {
+    STRONGROOM_PORT: '7000',
+    STRONGROOM_DATA_DIR: '/tmp/x',
+    STRONGROOM_TLS_NAMES: 'b.example, c.example',
+  });
+  assert.equal(config.port, 9000);
+  assert.equal(config.dataDir, '/tmp/x');
+  assert.equal(config.host, '127.0.0.1');
+  assert.deepEqual(config.tlsNames, ['b.example', 'c.example', 'a.example']);
+  assert.equal(loadConfig([], {}).dataDir, resolve('strongroom-data'));
+});
+
+test('bad values and unknown options are clear errors', () => {
+  for (const args of [['--port', '70000'], ['--port'], ['--workers', '0'], ['--retention-days', '6'], ['--nope'], ['--tls-cert', 'a.pem'], ['--log-level', 'loud']]) {
+    assert.throws(() => loadConfig(args, {}), ConfigError, args.join(' '));
+  }
+});
+
+test('--help documents every option with its environment variable', () => {
+  const text = helpText();
+  for (const word of ['--data-dir', 'STRONGROOM_DATA_DIR', '--port', 'STRONGROOM_PORT', '--host', 'STRONGROOM_HOST', '--tls-cert', '--workers']) {
+    assert.ok(text.includes(word), word);
+  }
+});
