@@ -13,10 +13,12 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import './http/fastify-types.ts';
+import { registerCryptoRoutes } from './api/crypto/crypto-routes.ts';
 import { registerIdentityRoutes } from './api/identity/identity-routes.ts';
 import { registerKeyRoutes } from './api/keys/key-routes.ts';
 import type { TokenService } from './domain/identity/token-service.ts';
 import type { KeyService } from './domain/keys/key-service.ts';
+import type { KeyOperations } from './domain/operations/key-operations.ts';
 import { installApiVersionCheck } from './http/plugins/api-version.ts';
 import { installAuthentication } from './http/plugins/authentication.ts';
 import { installErrorHandler } from './http/plugins/error-handler.ts';
@@ -27,6 +29,7 @@ import type { Config } from './config/config.ts';
 
 export interface AppServices {
   keys: KeyService;
+  operations: KeyOperations;
   tokens: TokenService;
   principals: PrincipalRepository;
 }
@@ -65,5 +68,6 @@ export function buildApp(services: AppServices, options: AppOptions): FastifyIns
 
   registerIdentityRoutes(app, { principals: services.principals, tokens: services.tokens });
   registerKeyRoutes(app, services.keys);
+  registerCryptoRoutes(app, services.operations);
   return app;
 }

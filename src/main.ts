@@ -15,8 +15,10 @@ if (command === undefined || command === '--help' || command === '-h' || args.in
   try {
     await serve(loadConfig(args));
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`strongroom: ${error.message}\n`);
-    process.exitCode = 2;
+    // Start-up failures (bad options, a data directory that does not open, a missing native addon) are the
+    // operator's to fix: say what is wrong in one line, no stack trace.
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`strongroom: ${error instanceof ConfigError ? '' : 'cannot start: '}${message}\n`);
+    process.exitCode = error instanceof ConfigError ? 2 : 1;
   }
 }

@@ -12,6 +12,7 @@
 import { createPrivateKey, randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { nativeAddon } from '../crypto/native.ts';
 import { createSigningKey, describeSigningKey, type SigningKey } from '../domain/identity/token-service.ts';
 import { loadOrCreateKeyEncryptionKeyFile, type KeyEncryptionKey } from '../keystore/key-encryption-key.ts';
 import { SqliteStore } from '../storage/sqlite/sqlite-store.ts';
@@ -42,6 +43,8 @@ export const instancePaths = (dataDir: string) => ({
 });
 
 export async function openInstance(dataDir: string, options: { initialize: boolean }): Promise<Instance> {
+  // A missing or stale native crypto addon is a deployment fault: stop now, not at the first signature.
+  nativeAddon();
   const paths = instancePaths(dataDir);
   if (existsSync(paths.database) && !existsSync(paths.keyEncryptionKey)) {
     throw new Error(`${paths.keyEncryptionKey} is missing: without it the keys in ${paths.database} cannot be opened; restore it from your backup`);

@@ -5,6 +5,7 @@ import type { AppServices } from '../app.ts';
 import type { Config } from '../config/config.ts';
 import { TokenService } from '../domain/identity/token-service.ts';
 import { KeyService } from '../domain/keys/key-service.ts';
+import { KeyOperations } from '../domain/operations/key-operations.ts';
 import { Keystore } from '../keystore/keystore.ts';
 import { nowIntDate } from '../lib/intdate.ts';
 import type { Instance } from './instance.ts';
@@ -14,6 +15,7 @@ export function buildServices(instance: Instance, config: Config, servedCertific
   const certificate = new X509Certificate(servedCertificatePem);
   return {
     keys: new KeyService({ store: instance.store, keystore, retentionDays: config.retentionDays, now: nowIntDate }),
+    operations: new KeyOperations({ store: instance.store, keystore, now: nowIntDate }),
     tokens: new TokenService({
       signingKey: instance.signingKey,
       tenantId: instance.tenantId,

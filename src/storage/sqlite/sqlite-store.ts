@@ -7,7 +7,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import type { IntDate } from '../../lib/intdate.ts';
 import type {
   AddVersionOutcome,
@@ -31,6 +31,8 @@ const LATEST_VERSION = `v.seq = (SELECT MAX(seq) FROM key_versions WHERE name_lc
 
 export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
+  /** Compiled statements, reused: compiling SQL costs more than running these small queries. */
+  readonly #statements = new Map<string, StatementSync>();
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -47,10 +49,10 @@ export class SqliteStore implements Store {
   migrate(): void {
     this.#db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied INTEGER NOT NULL)');
     this.#write(() => {
-      const row = this.#db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+      const row = this.#statement('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
       for (let index = row.v ?? 0; index < sqliteMigrations.length; index++) {
         this.#db.exec(sqliteMigrations[index] ?? '');
-        this.#db.prepare('INSERT INTO schema_migrations (version, applied) VALUES (?, ?)').run(index + 1, Date.now());
+        this.#statement('INSERT INTO schema_migrations (version, applied) VALUES (?, ?)').run(index + 1, Date.now());
       }
     });
   }
@@ -64,13 +66,12 @@ export class SqliteStore implements Store {
   async addKeyVersion(record: KeyVersionRecord): Promise<AddVersionOutcome> {
     const nameLc = record.name.toLowerCase();
     return this.#write(() => {
-      const key = this.#db.prepare('SELECT deleted_date FROM keys WHERE name_lc = ?').get(nameLc) as
+      const key = this.#statement('SELECT deleted_date FROM keys WHERE name_lc = ?').get(nameLc) as
         | { deleted_date: number | null }
         | undefined;
       if (key?.deleted_date != null) return 'name-is-deleted';
-      if (key === undefined) this.#db.prepare('INSERT INTO keys (name_lc, name) VALUES (?, ?)').run(nameLc, record.name);
-      this.#db
-        .prepare(
+      if (key === undefined) this.#statement('INSERT INTO keys (name_lc, name) VALUES (?, ?)').run(nameLc, record.name);
+      this.#statement(
           `INSERT INTO key_versions (name_lc, version, family, key_size, curve, key_ops, public_jwk, sealed_material,
              enabled, nbf, exp, exportable, created, updated, tags, release_policy)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -100,14 +101,12 @@ export class SqliteStore implements Store {
   async getKeyVersion(name: string, version?: string): Promise<KeyVersionRecord | undefined> {
     const row = (
       version === undefined
-        ? this.#db
-            .prepare(
+        ? this.#statement(
               `SELECT ${RECORD_COLUMNS} FROM keys k JOIN key_versions v ON v.name_lc = k.name_lc
                WHERE k.name_lc = ? AND k.deleted_date IS NULL ORDER BY v.seq DESC LIMIT 1`,
             )
             .get(name.toLowerCase())
-        : this.#db
-            .prepare(
+        : this.#statement(
               `SELECT ${RECORD_COLUMNS} FROM keys k JOIN key_versions v ON v.name_lc = k.name_lc
                WHERE k.name_lc = ? AND v.version = ? AND k.deleted_date IS NULL`,
             )
@@ -137,8 +136,7 @@ export class SqliteStore implements Store {
     set('release_policy', patch.releasePolicy && JSON.stringify(patch.releasePolicy));
     const changed = this.#write(
       () =>
-        this.#db
-          .prepare(
+        this.#statement(
             `UPDATE key_versions SET ${assignments.join(', ')}
              WHERE name_lc = :name_lc AND version = :version
                AND name_lc IN (SELECT name_lc FROM keys WHERE deleted_date IS NULL)`,
@@ -149,8 +147,7 @@ export class SqliteStore implements Store {
   }
 
   async listKeys(page: PageRequest): Promise<Page<KeyVersionMeta>> {
-    const rows = this.#db
-      .prepare(
+    const rows = this.#statement(
         `SELECT ${META_COLUMNS} FROM keys k JOIN key_versions v ON v.name_lc = k.name_lc
          WHERE k.deleted_date IS NULL AND ${LATEST_VERSION} AND k.name_lc > ?
          ORDER BY k.name_lc LIMIT ?`,
@@ -161,10 +158,9 @@ export class SqliteStore implements Store {
 
   async listKeyVersions(name: string, page: PageRequest): Promise<Page<KeyVersionMeta> | undefined> {
     const nameLc = name.toLowerCase();
-    const exists = this.#db.prepare('SELECT 1 FROM keys WHERE name_lc = ? AND deleted_date IS NULL').get(nameLc);
+    const exists = this.#statement('SELECT 1 FROM keys WHERE name_lc = ? AND deleted_date IS NULL').get(nameLc);
     if (exists === undefined) return undefined;
-    const rows = this.#db
-      .prepare(
+    const rows = this.#statement(
         `SELECT ${META_COLUMNS} FROM keys k JOIN key_versions v ON v.name_lc = k.name_lc
          WHERE k.name_lc = ? AND v.seq > ? ORDER BY v.seq LIMIT ?`,
       )
@@ -175,8 +171,7 @@ export class SqliteStore implements Store {
   async deleteKey(name: string, deletion: DeletionInfo): Promise<Deleted<KeyVersionRecord> | undefined> {
     const changed = this.#write(
       () =>
-        this.#db
-          .prepare(
+        this.#statement(
             'UPDATE keys SET deleted_date = ?, scheduled_purge_date = ? WHERE name_lc = ? AND deleted_date IS NULL',
           )
           .run(deletion.deletedDate, deletion.scheduledPurgeDate, name.toLowerCase()).changes,
@@ -185,8 +180,7 @@ export class SqliteStore implements Store {
   }
 
   async getDeletedKey(name: string): Promise<Deleted<KeyVersionRecord> | undefined> {
-    const row = this.#db
-      .prepare(
+    const row = this.#statement(
         `SELECT ${RECORD_COLUMNS} FROM keys k JOIN key_versions v ON v.name_lc = k.name_lc
          WHERE k.name_lc = ? AND k.deleted_date IS NOT NULL AND ${LATEST_VERSION}`,
       )
@@ -195,8 +189,7 @@ export class SqliteStore implements Store {
   }
 
   async listDeletedKeys(page: PageRequest): Promise<Page<Deleted<KeyVersionMeta>>> {
-    const rows = this.#db
-      .prepare(
+    const rows = this.#statement(
         `SELECT ${META_COLUMNS} FROM keys k JOIN key_versions v ON v.name_lc = k.name_lc
          WHERE k.deleted_date IS NOT NULL AND ${LATEST_VERSION} AND k.name_lc > ?
          ORDER BY k.name_lc LIMIT ?`,
@@ -208,8 +201,7 @@ export class SqliteStore implements Store {
   async recoverDeletedKey(name: string): Promise<KeyVersionRecord | undefined> {
     const changed = this.#write(
       () =>
-        this.#db
-          .prepare(
+        this.#statement(
             `UPDATE keys SET deleted_date = NULL, scheduled_purge_date = NULL
              WHERE name_lc = ? AND deleted_date IS NOT NULL`,
           )
@@ -221,7 +213,7 @@ export class SqliteStore implements Store {
   async purgeDeletedKey(name: string): Promise<boolean> {
     const changed = this.#write(
       () =>
-        this.#db.prepare('DELETE FROM keys WHERE name_lc = ? AND deleted_date IS NOT NULL').run(name.toLowerCase())
+        this.#statement('DELETE FROM keys WHERE name_lc = ? AND deleted_date IS NOT NULL').run(name.toLowerCase())
           .changes,
     );
     return Number(changed) > 0;
@@ -229,10 +221,9 @@ export class SqliteStore implements Store {
 
   async purgeExpiredKeys(now: IntDate): Promise<string[]> {
     return this.#write(() => {
-      const rows = this.#db
-        .prepare('SELECT name FROM keys WHERE deleted_date IS NOT NULL AND scheduled_purge_date <= ?')
+      const rows = this.#statement('SELECT name FROM keys WHERE deleted_date IS NOT NULL AND scheduled_purge_date <= ?')
         .all(now) as Array<{ name: string }>;
-      this.#db.prepare('DELETE FROM keys WHERE deleted_date IS NOT NULL AND scheduled_purge_date <= ?').run(now);
+      this.#statement('DELETE FROM keys WHERE deleted_date IS NOT NULL AND scheduled_purge_date <= ?').run(now);
       return rows.map((row) => row.name);
     });
   }
@@ -241,37 +232,43 @@ export class SqliteStore implements Store {
 
   async addPrincipal(principal: PrincipalRecord): Promise<void> {
     this.#write(() =>
-      this.#db
-        .prepare('INSERT INTO principals (id, display_name, secret_hash, created) VALUES (?, ?, ?, ?)')
+      this.#statement('INSERT INTO principals (id, display_name, secret_hash, created) VALUES (?, ?, ?, ?)')
         .run(principal.id, principal.displayName, principal.secretHash, principal.created),
     );
   }
 
   async getPrincipal(id: string): Promise<PrincipalRecord | undefined> {
-    const row = this.#db
-      .prepare('SELECT id, display_name, secret_hash, created FROM principals WHERE id = ?')
+    const row = this.#statement('SELECT id, display_name, secret_hash, created FROM principals WHERE id = ?')
       .get(id) as { id: string; display_name: string; secret_hash: string; created: number } | undefined;
     return row && { id: row.id, displayName: row.display_name, secretHash: row.secret_hash, created: row.created };
   }
 
   async getSetting(name: string): Promise<string | undefined> {
-    const row = this.#db.prepare('SELECT value FROM settings WHERE name = ?').get(name) as { value: string } | undefined;
+    const row = this.#statement('SELECT value FROM settings WHERE name = ?').get(name) as { value: string } | undefined;
     return row?.value;
   }
 
   async putSettingIfAbsent(name: string, value: string): Promise<string> {
     return this.#write(() => {
-      this.#db.prepare('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, value);
-      return (this.#db.prepare('SELECT value FROM settings WHERE name = ?').get(name) as { value: string }).value;
+      this.#statement('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, value);
+      return (this.#statement('SELECT value FROM settings WHERE name = ?').get(name) as { value: string }).value;
     });
   }
 
   async putSetting(name: string, value: string): Promise<void> {
     this.#write(() =>
-      this.#db
-        .prepare('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value')
+      this.#statement('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value')
         .run(name, value),
     );
+  }
+
+  #statement(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
   }
 
   /** Runs `work` in a write transaction; node:sqlite is synchronous, so no other request interleaves. */
