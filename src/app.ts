@@ -48,6 +48,8 @@ export function buildApp(services: AppServices, options: AppOptions): FastifyIns
     // Logs go to stderr: stdout carries only the "listening" line that scripts wait for.
     logger: { level: options.logLevel, stream: process.stderr },
     logController: new LogController({ disableRequestLogging: true }),
+    // No child logger per request: error logs name the request id themselves, and a child costs every request.
+    childLoggerFactory: (logger) => logger,
     genReqId: () => randomUUID(),
     bodyLimit: DEFAULT_BODY_LIMIT,
     keepAliveTimeout: 120_000,

@@ -2,7 +2,7 @@
  * RSA key encryption: RSA-OAEP-256, RSA-OAEP (SHA-1) and RSA1_5, one block per call.
  *
  * Encryption is a public-key operation Node does well (`publicEncrypt`). Decryption goes through the addon:
- * on the libuv thread pool (an RSA private-key operation blocks for 1-10 ms), and for PKCS#1 v1.5 with
+ * inline or on the libuv thread pool by key size (rsa-scheduling.ts), and for PKCS#1 v1.5 with
  * OpenSSL's implicit rejection requested explicitly. With implicit rejection a ciphertext whose padding is
  * wrong does not fail: it decrypts to a deterministic pseudo-random message, so neither the answer nor its
  * timing tells an attacker whether the padding was valid (Bleichenbacher 1998, "Marvin" 2023). OAEP decoding
@@ -11,7 +11,8 @@
 import { constants, publicEncrypt, type KeyObject } from 'node:crypto';
 import { cryptoOperationFailed } from '../errors/errors.ts';
 import { nativeKeyFor } from './native-keys.ts';
-import { DIGEST_ID, RSA_PADDING, withNativeFailureAsync } from './native.ts';
+import { DIGEST_ID, RSA_PADDING, withNativeFailure, withNativeFailureAsync } from './native.ts';
+import { runsInline } from './rsa-scheduling.ts';
 
 export type RsaEncryptionScheme = 'rsa-oaep' | 'rsa-pkcs1';
 export type OaepHash = 'sha1' | 'sha256';
@@ -42,5 +43,8 @@ export async function rsaDecrypt(
   const handle = nativeKeyFor(privateKey);
   const padding = scheme === 'rsa-pkcs1' ? RSA_PADDING.pkcs1 : RSA_PADDING.oaep;
   const digest = scheme === 'rsa-pkcs1' ? DIGEST_ID.none : DIGEST_ID[oaepHash ?? 'sha1'];
+  if (runsInline(privateKey)) {
+    return withNativeFailure(() => handle.rsaDecrypt(padding, digest, ciphertext));
+  }
   return withNativeFailureAsync(() => handle.rsaDecryptAsync(padding, digest, ciphertext));
 }

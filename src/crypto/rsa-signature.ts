@@ -3,13 +3,14 @@
  * DigestInfo), RSASSA-PSS (PS256/384/512: MGF1 with the same hash, salt as long as the hash) and RSNULL
  * (PKCS#1 v1.5 type-1 padding over the raw value, no DigestInfo).
  *
- * Signing runs on the libuv thread pool: an RSA private-key operation takes 1-10 ms, long enough to stall
- * every other request on the event loop. Verification is a cheap public-key operation and stays synchronous.
+ * Signing runs inline or on the libuv thread pool by key size (see rsa-scheduling.ts). Verification is a cheap
+ * public-key operation and stays synchronous.
  */
 import type { KeyObject } from 'node:crypto';
 import type { HashName } from './algorithms.ts';
 import { nativeKeyFor } from './native-keys.ts';
-import { DIGEST_ID, SIGN_MODE, withNativeFailureAsync, type DigestId, type SignMode } from './native.ts';
+import { DIGEST_ID, SIGN_MODE, withNativeFailure, withNativeFailureAsync, type DigestId, type SignMode } from './native.ts';
+import { runsInline } from './rsa-scheduling.ts';
 
 export type RsaSignatureScheme = 'rsa-pkcs1' | 'rsa-pkcs1-raw' | 'rsa-pss';
 
@@ -30,6 +31,9 @@ export function rsaSignDigest(
   value: Uint8Array,
 ): Promise<Buffer> {
   const handle = nativeKeyFor(privateKey);
+  if (runsInline(privateKey)) {
+    return Promise.resolve(withNativeFailure(() => handle.signDigest(MODE[scheme], digestId(hash), value)));
+  }
   return withNativeFailureAsync(() => handle.signDigestAsync(MODE[scheme], digestId(hash), value));
 }
 

@@ -22,6 +22,7 @@ import type {
   Store,
 } from '../store.ts';
 import { sqliteMigrations } from './migrations.ts';
+import { ChangeAwareCache } from './change-aware-cache.ts';
 import { metaFromRow, recordFromRow, type KeyVersionRow } from './rows.ts';
 
 const META_COLUMNS = `k.name, v.version, v.family, v.key_size, v.curve, v.key_ops, v.enabled, v.nbf, v.exp,
@@ -33,6 +34,7 @@ export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
   /** Compiled statements, reused: compiling SQL costs more than running these small queries. */
   readonly #statements = new Map<string, StatementSync>();
+  readonly #keyVersions: ChangeAwareCache<KeyVersionRecord>;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -43,6 +45,7 @@ export class SqliteStore implements Store {
       PRAGMA foreign_keys = ON;
       PRAGMA secure_delete = ON;
     `);
+    this.#keyVersions = new ChangeAwareCache(this.#db.prepare('PRAGMA data_version'));
   }
 
   /** Brings the schema up to date; run once by the process that owns start-up, before workers open the file. */
@@ -99,20 +102,27 @@ export class SqliteStore implements Store {
   }
 
   async getKeyVersion(name: string, version?: string): Promise<KeyVersionRecord | undefined> {
+    // Every key operation starts here; the cache spares it the query while the database is unchanged.
+    const nameLc = name.toLowerCase();
+    const versionLc = version?.toLowerCase();
+    return this.#keyVersions.get(`${nameLc}/${versionLc ?? ''}`, () => this.#readKeyVersion(nameLc, versionLc));
+  }
+
+  #readKeyVersion(nameLc: string, versionLc: string | undefined): KeyVersionRecord | undefined {
     const row = (
-      version === undefined
+      versionLc === undefined
         ? this.#statement(
               `SELECT ${RECORD_COLUMNS} FROM keys k JOIN key_versions v ON v.name_lc = k.name_lc
                WHERE k.name_lc = ? AND k.deleted_date IS NULL ORDER BY v.seq DESC LIMIT 1`,
             )
-            .get(name.toLowerCase())
+            .get(nameLc)
         : this.#statement(
               `SELECT ${RECORD_COLUMNS} FROM keys k JOIN key_versions v ON v.name_lc = k.name_lc
                WHERE k.name_lc = ? AND v.version = ? AND k.deleted_date IS NULL`,
             )
-            .get(name.toLowerCase(), version.toLowerCase())
+            .get(nameLc, versionLc)
     ) as KeyVersionRow | undefined;
-    return row && recordFromRow(row);
+    return row && deepFreeze(recordFromRow(row));
   }
 
   async updateKeyVersion(name: string, version: string, patch: KeyVersionPatch): Promise<KeyVersionRecord | undefined> {
@@ -277,6 +287,7 @@ export class SqliteStore implements Store {
     try {
       const result = work();
       this.#db.exec('COMMIT');
+      this.#keyVersions.noteLocalWrite();
       return result;
     } catch (error) {
       this.#db.exec('ROLLBACK');
@@ -298,6 +309,15 @@ function pageOf<T>(
 
 function withDeletion<T>(row: KeyVersionRow, value: T): Deleted<T> {
   return { ...value, deletion: { deletedDate: row.deleted_date ?? 0, scheduledPurgeDate: row.scheduled_purge_date ?? 0 } };
+}
+
+/** Cached records are shared between requests: nobody may change one. */
+function deepFreeze<T extends object>(value: T): T {
+  for (const member of Object.values(value)) {
+    // Byte buffers cannot be frozen; the sealed material is only ever read.
+    if (typeof member === 'object' && member !== null && !ArrayBuffer.isView(member)) deepFreeze(member);
+  }
+  return Object.freeze(value);
 }
 
 function jsonOrNull(value: unknown): string | null {

@@ -2,7 +2,7 @@
  * Throughput of the signing paths, compared with Node's own crypto.sign (which hashes the message itself).
  * Not a test (no .test.ts suffix): run by hand, on an otherwise idle machine:
  *
- *   node_modules/.bin/node test/unit/crypto/bench-sign.ts
+ *   node_modules/.bin/node bench/crypto-paths.ts
  *
  * Prints ops/s (median of 5 interleaved rounds) for ES256 and RS256-2048, and the event-loop delay while RSA-4096 signing
  * runs synchronously (Node) versus on the thread pool (signDigest). docs/crypto.md quotes its output. The
@@ -11,10 +11,10 @@
 import { createHash, randomBytes, sign as nodeSign } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { generateKeyMaterial, type KeyMaterial } from '../../../src/crypto/key-material.ts';
-import { nativeKeyFor } from '../../../src/crypto/native-keys.ts';
-import { DIGEST_ID, SIGN_MODE } from '../../../src/crypto/native.ts';
-import { signDigest } from '../../../src/crypto/operations.ts';
+import { generateKeyMaterial, type KeyMaterial } from '../src/crypto/key-material.ts';
+import { nativeKeyFor } from '../src/crypto/native-keys.ts';
+import { DIGEST_ID, SIGN_MODE } from '../src/crypto/native.ts';
+import { signDigest } from '../src/crypto/operations.ts';
 
 const nodeSignAsync = promisify(nodeSign);
 const ROUNDS = 5;

@@ -1,0 +1,246 @@
+/**
+ * `npm run bench`: throughput and latency of the service as users run it, against the raw crypto ceiling of
+ * the same machine, measured in the same run.
+ *
+ * The service is started as `npm start` starts it (HTTPS, bearer auth, one worker per core) and loaded by wrk
+ * from a separate process over keep-alive connections. For each operation: a warm-up, a measured run (req/s,
+ * p50, p99; any non-2xx answer is counted as an error), then the raw ceiling (the same operation with Node's
+ * crypto on all cores, no HTTP). A do-nothing Node HTTPS server, loaded the same way, gives the machine's
+ * HTTPS floor. Results go to bench/results/latest.{json,md} and a dated copy.
+ *
+ * Environment: BENCH_SECONDS (measured seconds per operation, default 10), BENCH_CONNECTIONS (default 32),
+ * BENCH_ONLY (a substring: run only matching operations).
+ */
+import { spawn } from 'node:child_process';
+import { constants, createHash, publicEncrypt, randomBytes, createPublicKey } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { accessToken, apiClient } from '../test/helpers/http.ts';
+import { disposeServer, projectRoot, startServer, type TestServer } from '../test/helpers/server.ts';
+import { createCertificateAuthority, issueServerCertificate } from '../src/tls/certificates.ts';
+import { measureCeiling, type CeilingOperation } from './ceiling.ts';
+import { ensureWrk, runLoad, type LoadRequest, type LoadResult } from './wrk.ts';
+
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
+const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 32);
+const ONLY = process.env['BENCH_ONLY'];
+const WARMUP_SECONDS = 2;
+const CEILING_SECONDS = 3;
+const WORKERS = availableParallelism();
+
+interface Scenario {
+  operation: string;
+  key: string;
+  request: (api: BenchApi) => Promise<Omit<LoadRequest, 'token' | 'url'> & { path: string }>;
+  ceiling?: CeilingOperation;
+}
+
+interface Row extends LoadResult {
+  operation: string;
+  key: string;
+  ceilingOpsPerSecond?: number | undefined;
+  ratio?: number | undefined;
+}
+
+type BenchApi = ReturnType<typeof apiClient>;
+
+const digest256 = createHash('sha256').update('strongroom bench').digest();
+const digests = { 256: digest256, 384: createHash('sha384').update('x').digest(), 512: createHash('sha512').update('x').digest() };
+const b64 = (bytes: Buffer) => bytes.toString('base64url');
+
+const KEYS: Record<string, object> = {
+  'rsa-2048': { kty: 'RSA-HSM', key_size: 2048 },
+  'rsa-3072': { kty: 'RSA-HSM', key_size: 3072 },
+  'rsa-4096': { kty: 'RSA-HSM', key_size: 4096 },
+  'ec-p256': { kty: 'EC-HSM', crv: 'P-256' },
+  'ec-p256k': { kty: 'EC-HSM', crv: 'P-256K' },
+  'ec-p384': { kty: 'EC-HSM', crv: 'P-384' },
+  'ec-p521': { kty: 'EC-HSM', crv: 'P-521' },
+  'aes-256': { kty: 'oct-HSM', key_size: 256, key_ops: ['encrypt', 'decrypt', 'wrapKey', 'unwrapKey'] },
+  'hmac-256': { kty: 'oct-HSM', key_size: 256, key_ops: ['sign', 'verify'] },
+};
+
+const EC = [
+  ['ES256', 'ec-p256', 'P-256', 'prime256v1', 256],
+  ['ES256K', 'ec-p256k', 'P-256K', 'secp256k1', 256],
+  ['ES384', 'ec-p384', 'P-384', 'secp384r1', 384],
+  ['ES512', 'ec-p521', 'P-521', 'secp521r1', 512],
+] as const;
+
+const SCENARIOS: Scenario[] = [
+  ...[2048, 3072, 4096].flatMap((bits): Scenario[] => [
+    {
+      operation: 'RS256 sign', key: `RSA-${bits}`,
+      request: async () => ({ method: 'POST', path: `/keys/rsa-${bits}/sign`, body: { alg: 'RS256', value: b64(digest256) } }),
+      ceiling: { kind: 'rsa-sign', bits, padding: 'pkcs1' },
+    },
+    {
+      operation: 'PS256 sign', key: `RSA-${bits}`,
+      request: async () => ({ method: 'POST', path: `/keys/rsa-${bits}/sign`, body: { alg: 'PS256', value: b64(digest256) } }),
+      ceiling: { kind: 'rsa-sign', bits, padding: 'pss' },
+    },
+  ]),
+  {
+    operation: 'RSA-OAEP-256 decrypt', key: 'RSA-2048',
+    request: async (api) => {
+      const key = (await api.get('/keys/rsa-2048')).json.key as { n: string; e: string };
+      const publicKey = createPublicKey({ key: { kty: 'RSA', n: key.n, e: key.e }, format: 'jwk' });
+      const ciphertext = publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, randomBytes(32));
+      return { method: 'POST', path: '/keys/rsa-2048/decrypt', body: { alg: 'RSA-OAEP-256', value: b64(ciphertext) } };
+    },
+    ceiling: { kind: 'rsa-oaep256-decrypt', bits: 2048 },
+  },
+  ...EC.flatMap(([alg, key, curve, openssl, bits]): Scenario[] => [
+    {
+      operation: `${alg} sign`, key: `EC ${curve}`,
+      request: async () => ({ method: 'POST', path: `/keys/${key}/sign`, body: { alg, value: b64(digests[bits]) } }),
+      ceiling: { kind: 'ecdsa-sign', curve: openssl, hash: `sha${bits}` },
+    },
+    {
+      operation: `${alg} verify`, key: `EC ${curve}`,
+      request: async (api) => {
+        const signature = (await api.post(`/keys/${key}/sign`, { alg, value: b64(digests[bits]) })).json.value as string;
+        return { method: 'POST', path: `/keys/${key}/verify`, body: { alg, digest: b64(digests[bits]), value: signature } };
+      },
+      ceiling: { kind: 'ecdsa-verify', curve: openssl, hash: `sha${bits}` },
+    },
+  ]),
+  ...[32, 4096].map((bytes): Scenario => ({
+    operation: `A256GCM encrypt ${bytes === 32 ? '32 B' : '4 KiB'}`, key: 'AES-256',
+    request: async () => ({ method: 'POST', path: '/keys/aes-256/encrypt', body: { alg: 'A256GCM', value: b64(randomBytes(bytes)) } }),
+    ceiling: { kind: 'aes-gcm-encrypt', bytes },
+  })),
+  {
+    operation: 'A256KW wrap (32 B key)', key: 'AES-256',
+    request: async () => ({ method: 'POST', path: '/keys/aes-256/wrapkey', body: { alg: 'A256KW', value: b64(randomBytes(32)) } }),
+    ceiling: { kind: 'aes-kw-wrap' },
+  },
+  {
+    operation: 'HS256 sign', key: 'HMAC-256',
+    request: async () => ({ method: 'POST', path: '/keys/hmac-256/sign', body: { alg: 'HS256', value: b64(digest256) } }),
+    ceiling: { kind: 'hmac-sha256' },
+  },
+  {
+    operation: 'get key', key: 'EC P-256',
+    request: async () => ({ method: 'GET', path: '/keys/ec-p256' }),
+  },
+];
+
+async function main(): Promise<void> {
+  ensureWrk();
+  const selected = SCENARIOS.filter((s) => ONLY === undefined || `${s.operation} ${s.key}`.includes(ONLY));
+  const server = await startServer({ workers: WORKERS });
+  const rows: Row[] = [];
+  try {
+    const token = await accessToken(server);
+    const api = apiClient(server, token);
+    for (const [name, body] of Object.entries(KEYS)) {
+      const created = await api.post(`/keys/${name}/create`, body);
+      if (created.status !== 200) throw new Error(`creating ${name} failed: ${created.text}`);
+    }
+    for (const scenario of selected) rows.push(await runScenario(server, api, token, scenario));
+    rows.push(await runFloor(server, token));
+  } finally {
+    await disposeServer(server);
+  }
+  report(rows);
+}
+
+async function runScenario(server: TestServer, api: BenchApi, token: string, scenario: Scenario): Promise<Row> {
+  const { path, ...request } = await scenario.request(api);
+  const load: LoadRequest = { ...request, token, url: `${server.url()}${path}?api-version=7.6` };
+  const probe = await (request.method === 'GET' ? api.get(path) : api.post(path, request.body));
+  if (probe.status !== 200) throw new Error(`${scenario.operation}: the probe request failed: ${probe.text}`);
+  runLoad(load, { seconds: WARMUP_SECONDS, connections: CONNECTIONS });
+  const result = runLoad(load, { seconds: SECONDS, connections: CONNECTIONS });
+  const ceiling = scenario.ceiling === undefined ? undefined : await measureCeiling(scenario.ceiling, CEILING_SECONDS);
+  const row: Row = {
+    operation: scenario.operation,
+    key: scenario.key,
+    ...result,
+    ceilingOpsPerSecond: ceiling,
+    ratio: ceiling === undefined ? undefined : result.requestsPerSecond / ceiling,
+  };
+  process.stderr.write(`${formatRow(row)}\n`);
+  return row;
+}
+
+/** The same load against a do-nothing HTTPS server with as many workers: the machine's HTTPS floor. */
+async function runFloor(_server: TestServer, token: string): Promise<Row> {
+  const dir = mkdtempSync(join(tmpdir(), 'strongroom-floor-'));
+  const tls = await issueServerCertificate(await createCertificateAuthority(), ['localhost', '127.0.0.1']);
+  writeFileSync(join(dir, 'cert.pem'), tls.certificatePem);
+  writeFileSync(join(dir, 'key.pem'), tls.privateKeyPem);
+  const child = spawn(process.execPath, [join(projectRoot, 'bench', 'bare-https.ts'), join(dir, 'cert.pem'), join(dir, 'key.pem'), String(WORKERS)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        const match = /listening (\d+)/.exec(chunk.toString());
+        if (match?.[1] !== undefined) resolve(Number(match[1]));
+      });
+      child.once('exit', () => reject(new Error('the floor server exited')));
+    });
+    const load: LoadRequest = { method: 'POST', token, url: `https://127.0.0.1:${port}/keys/floor/sign`, body: { alg: 'ES256', value: b64(digest256) } };
+    runLoad(load, { seconds: WARMUP_SECONDS, connections: CONNECTIONS });
+    const row: Row = { operation: 'HTTPS floor: empty Node server', key: '—', ...runLoad(load, { seconds: SECONDS, connections: CONNECTIONS }) };
+    process.stderr.write(`${formatRow(row)}\n`);
+    return row;
+  } finally {
+    child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function machine() {
+  const cmdline = (() => { try { return readFileSync('/proc/cmdline', 'utf8'); } catch { return ''; } })();
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: availableParallelism(),
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    kernel: release(),
+    virtualization: cmdline.includes('firecracker') ? 'Firecracker microVM' : undefined,
+    node: process.version,
+    openssl: process.versions.openssl,
+  };
+}
+
+function formatRow(row: Row): string {
+  const ceiling = row.ceilingOpsPerSecond === undefined ? '—' : Math.round(row.ceilingOpsPerSecond).toLocaleString('en-US');
+  const ratio = row.ratio === undefined ? '—' : `${Math.round(row.ratio * 100)}%`;
+  const errors = row.errors === 0 ? '' : ` (${row.errors} errors)`;
+  return `| ${row.operation} | ${row.key} | ${Math.round(row.requestsPerSecond).toLocaleString('en-US')}${errors} | ${row.p50Ms.toFixed(2)} | ${row.p99Ms.toFixed(2)} | ${ceiling} | ${ratio} |`;
+}
+
+function report(rows: Row[]): void {
+  const about = machine();
+  const when = new Date().toISOString();
+  const markdown = [
+    `Measured ${when.slice(0, 10)} by \`npm run bench\` on ${about.cpu}, ${about.cores} cores, ${about.memoryGiB} GiB` +
+      `${about.virtualization === undefined ? '' : ` (${about.virtualization})`}, Linux ${about.kernel}, Node ${about.node}, OpenSSL ${about.openssl}.`,
+    `Service: ${WORKERS} workers, HTTPS with bearer auth. Load: wrk, 1 thread, ${CONNECTIONS} keep-alive connections, ` +
+      `${SECONDS} s per operation after a ${WARMUP_SECONDS} s warm-up, on the same cores as the service. ` +
+      `Raw ceiling: the same operation with Node's crypto on all ${about.cores} cores, no HTTP.`,
+    '',
+    '| Operation | Key | req/s | p50 ms | p99 ms | raw ceiling ops/s | req/s ÷ ceiling |',
+    '|---|---|---:|---:|---:|---:|---:|',
+    ...rows.map(formatRow),
+    '',
+  ].join('\n');
+  const directory = join(projectRoot, 'bench', 'results');
+  mkdirSync(directory, { recursive: true });
+  const json = JSON.stringify({ measured: when, machine: about, workers: WORKERS, connections: CONNECTIONS, seconds: SECONDS, rows }, null, 2);
+  for (const name of ['latest', when.slice(0, 10)]) {
+    writeFileSync(join(directory, `${name}.md`), markdown);
+    writeFileSync(join(directory, `${name}.json`), `${json}\n`);
+  }
+  process.stdout.write(`\n${markdown}\nSaved to bench/results/latest.md and latest.json.\n`);
+  if (rows.some((row) => row.errors > 0)) {
+    process.stderr.write('Some requests failed (see the errors column): the numbers above are not valid.\n');
+    process.exitCode = 1;
+  }
+}
+
+await main();
