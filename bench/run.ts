@@ -6,7 +6,7 @@
  * from a separate process over keep-alive connections. For each operation: a warm-up, a measured run (req/s,
  * p50, p99; any non-2xx answer is counted as an error), then the raw ceiling (the same operation with Node's
  * crypto on all cores, no HTTP). A do-nothing Node HTTPS server, loaded the same way, gives the machine's
- * HTTPS floor. Results go to bench/results/latest.{json,md} and a dated copy.
+ * HTTPS floor. Results go to bench/results/latest.{json,md}.
  *
  * Environment: BENCH_SECONDS (measured seconds per operation, default 10), BENCH_CONNECTIONS (default 32),
  * BENCH_ONLY (a substring: run only matching operations).
@@ -232,10 +232,9 @@ function report(rows: Row[]): void {
   const directory = join(projectRoot, 'bench', 'results');
   mkdirSync(directory, { recursive: true });
   const json = JSON.stringify({ measured: when, machine: about, workers: WORKERS, connections: CONNECTIONS, seconds: SECONDS, rows }, null, 2);
-  for (const name of ['latest', when.slice(0, 10)]) {
-    writeFileSync(join(directory, `${name}.md`), markdown);
-    writeFileSync(join(directory, `${name}.json`), `${json}\n`);
-  }
+  // Only the latest run is kept; git history keeps the earlier ones.
+  writeFileSync(join(directory, 'latest.md'), markdown);
+  writeFileSync(join(directory, 'latest.json'), `${json}\n`);
   process.stdout.write(`\n${markdown}\nSaved to bench/results/latest.md and latest.json.\n`);
   if (rows.some((row) => row.errors > 0)) {
     process.stderr.write('Some requests failed (see the errors column): the numbers above are not valid.\n');

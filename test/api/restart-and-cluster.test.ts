@@ -58,6 +58,12 @@ test('with two worker processes every request is served the same', async () => {
     }
     await client.updateKeyProperties('clustered-0', created[0]?.properties.version ?? '', { enabled: false });
     for (let round = 0; round < 4; round++) assert.equal((await client.getKey('clustered-0')).properties.enabled, false);
+    // An operation refused on one worker is refused on every worker from the moment the update is answered.
+    const api = apiClient(server, await accessToken(server, 'https://vault.localhost'));
+    const digest = Buffer.alloc(32, 1).toString('base64url');
+    const signs = await Promise.all(Array.from({ length: 16 }, () =>
+      api.post('/keys/clustered-0/sign', { alg: 'ES256', value: digest }, { host: 'cluster.vault.localhost' })));
+    assert.deepEqual(signs.map((response) => response.status), Array.from({ length: 16 }, () => 403));
   } finally {
     await disposeServer(server);
   }

@@ -63,7 +63,8 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     [
       join(projectRoot, 'src', 'main.ts'), 'serve',
       '--port', '0',
-      '--data-dir', dataDir,
+      // A data directory given by environment is the server's to find (that is what the test checks).
+      ...(options.env?.['STRONGROOM_DATA_DIR'] === undefined ? ['--data-dir', dataDir] : []),
       '--workers', String(options.workers ?? 1),
       '--log-level', 'warn',
       ...(options.args ?? []),
