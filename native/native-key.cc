@@ -45,6 +45,33 @@ Napi::Value ThrowFailed(Napi::Env env) {
   return env.Undefined();
 }
 
+// The arguments of signDigest / signDigestAsync: (mode, digest, value: Uint8Array), all checked.
+struct SignArguments {
+  int mode = 0;
+  int digest = 0;
+  ByteView value;
+};
+
+bool ReadSignArguments(const Napi::CallbackInfo& info, SignArguments* args) {
+  return info.Length() == 3 && ReadInt(info[0], &args->mode) && ReadInt(info[1], &args->digest) &&
+         ReadBytes(info[2], &args->value) && IsValidSignMode(args->mode) && IsValidDigestId(args->digest) &&
+         args->value.size > 0 && args->value.size <= kMaxInputBytes;
+}
+
+// The arguments of rsaDecrypt / rsaDecryptAsync: (padding, oaepDigest, ciphertext: Uint8Array). The
+// ciphertext size is checked by the callers, because an oversized one is an operation failure, not a misuse.
+struct DecryptArguments {
+  int padding = 0;
+  int digest = 0;
+  ByteView ciphertext;
+};
+
+bool ReadDecryptArguments(const Napi::CallbackInfo& info, DecryptArguments* args) {
+  return info.Length() == 3 && ReadInt(info[0], &args->padding) && ReadInt(info[1], &args->digest) &&
+         ReadBytes(info[2], &args->ciphertext) && args->padding >= 0 && args->padding <= 1 &&
+         IsValidDigestId(args->digest);
+}
+
 EVP_PKEY* ParseKey(const ByteView& der, const std::string& format) {
   const unsigned char* cursor = der.data;
   const long length = static_cast<long>(der.size);
@@ -110,18 +137,13 @@ EVP_PKEY_CTX* NativeKey::CachedSignContext(SignMode mode, DigestId digest) {
 // signDigest(mode: number, digest: number, value: Uint8Array): Buffer
 Napi::Value NativeKey::SignDigest(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int mode = 0;
-  int digest = 0;
-  ByteView value;
-  if (info.Length() != 3 || !ReadInt(info[0], &mode) || !ReadInt(info[1], &digest) || !ReadBytes(info[2], &value) ||
-      !IsValidSignMode(mode) || !IsValidDigestId(digest) || value.size == 0 || value.size > kMaxInputBytes) {
-    return ThrowType(env, "signDigest expects (mode, digest, value: Uint8Array)");
-  }
+  SignArguments args;
+  if (!ReadSignArguments(info, &args)) return ThrowType(env, "signDigest expects (mode, digest, value: Uint8Array)");
   if (pkey_ == nullptr || !is_private_) return ThrowType(env, "signDigest needs a private key");
-  EVP_PKEY_CTX* ctx = CachedSignContext(static_cast<SignMode>(mode), static_cast<DigestId>(digest));
+  const auto mode = static_cast<SignMode>(args.mode);
+  EVP_PKEY_CTX* ctx = CachedSignContext(mode, static_cast<DigestId>(args.digest));
   SecureBytes signature;
-  if (ctx == nullptr ||
-      !SignWithContext(ctx, shape_, static_cast<SignMode>(mode), value.data, value.size, &signature)) {
+  if (ctx == nullptr || !SignWithContext(ctx, shape_, mode, args.value.data, args.value.size, &signature)) {
     return ThrowFailed(env);
   }
   return Napi::Buffer<uint8_t>::Copy(env, signature.data(), signature.size());
@@ -130,16 +152,13 @@ Napi::Value NativeKey::SignDigest(const Napi::CallbackInfo& info) {
 // signDigestAsync(mode, digest, value): Promise<Buffer>, computed on the libuv thread pool.
 Napi::Value NativeKey::SignDigestAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int mode = 0;
-  int digest = 0;
-  ByteView value;
-  if (info.Length() != 3 || !ReadInt(info[0], &mode) || !ReadInt(info[1], &digest) || !ReadBytes(info[2], &value) ||
-      !IsValidSignMode(mode) || !IsValidDigestId(digest) || value.size == 0 || value.size > kMaxInputBytes) {
+  SignArguments args;
+  if (!ReadSignArguments(info, &args)) {
     return ThrowType(env, "signDigestAsync expects (mode, digest, value: Uint8Array)");
   }
   if (pkey_ == nullptr || !is_private_) return ThrowType(env, "signDigestAsync needs a private key");
   // The input is copied: the caller's buffer may change before the worker runs.
-  PkeyJob job{PkeyJob::Kind::kSign, mode, digest, SecureBytes(value.data, value.size)};
+  PkeyJob job{PkeyJob::Kind::kSign, args.mode, args.digest, SecureBytes(args.value.data, args.value.size)};
   return QueuePkeyJob(env, pkey_, shape_, std::move(job));
 }
 
@@ -170,18 +189,15 @@ Napi::Value NativeKey::VerifyDigest(const Napi::CallbackInfo& info) {
 // rsaDecrypt(padding: number, oaepDigest: number, ciphertext: Uint8Array): Buffer
 Napi::Value NativeKey::RsaDecrypt(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int padding = 0;
-  int digest = 0;
-  ByteView ciphertext;
-  if (info.Length() != 3 || !ReadInt(info[0], &padding) || !ReadInt(info[1], &digest) ||
-      !ReadBytes(info[2], &ciphertext) || padding < 0 || padding > 1 || !IsValidDigestId(digest)) {
+  DecryptArguments args;
+  if (!ReadDecryptArguments(info, &args)) {
     return ThrowType(env, "rsaDecrypt expects (padding, oaepDigest, ciphertext: Uint8Array)");
   }
   if (pkey_ == nullptr || !is_private_) return ThrowType(env, "rsaDecrypt needs a private key");
   SecureBytes plaintext;
-  if (ciphertext.size > kMaxInputBytes ||
-      !strongroom::RsaDecrypt(pkey_, shape_, static_cast<RsaPadding>(padding), static_cast<DigestId>(digest),
-                              ciphertext.data, ciphertext.size, &plaintext)) {
+  if (args.ciphertext.size > kMaxInputBytes ||
+      !strongroom::RsaDecrypt(pkey_, shape_, static_cast<RsaPadding>(args.padding), static_cast<DigestId>(args.digest),
+                              args.ciphertext.data, args.ciphertext.size, &plaintext)) {
     return ThrowFailed(env);
   }
   return Napi::Buffer<uint8_t>::Copy(env, plaintext.data(), plaintext.size());
@@ -190,20 +206,18 @@ Napi::Value NativeKey::RsaDecrypt(const Napi::CallbackInfo& info) {
 // rsaDecryptAsync(padding, oaepDigest, ciphertext): Promise<Buffer>, on the libuv thread pool.
 Napi::Value NativeKey::RsaDecryptAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int padding = 0;
-  int digest = 0;
-  ByteView ciphertext;
-  if (info.Length() != 3 || !ReadInt(info[0], &padding) || !ReadInt(info[1], &digest) ||
-      !ReadBytes(info[2], &ciphertext) || padding < 0 || padding > 1 || !IsValidDigestId(digest)) {
+  DecryptArguments args;
+  if (!ReadDecryptArguments(info, &args)) {
     return ThrowType(env, "rsaDecryptAsync expects (padding, oaepDigest, ciphertext: Uint8Array)");
   }
   if (pkey_ == nullptr || !is_private_) return ThrowType(env, "rsaDecryptAsync needs a private key");
-  if (ciphertext.size > kMaxInputBytes) {
+  if (args.ciphertext.size > kMaxInputBytes) {
     Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
     deferred.Reject(OperationFailedError(env).Value());
     return deferred.Promise();
   }
-  PkeyJob job{PkeyJob::Kind::kDecrypt, padding, digest, SecureBytes(ciphertext.data, ciphertext.size)};
+  PkeyJob job{PkeyJob::Kind::kDecrypt, args.padding, args.digest,
+              SecureBytes(args.ciphertext.data, args.ciphertext.size)};
   return QueuePkeyJob(env, pkey_, shape_, std::move(job));
 }
 
