@@ -19,6 +19,7 @@ if (command === undefined || command === '--help' || command === '-h' || args.in
     // operator's to fix: say what is wrong in one line, no stack trace.
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`strongroom: ${error instanceof ConfigError ? '' : 'cannot start: '}${message}\n`);
-    process.exitCode = error instanceof ConfigError ? 2 : 1;
+    // Exit now: a cluster worker's IPC channel (or an open server) would otherwise keep the process alive.
+    process.exit(error instanceof ConfigError ? 2 : 1);
   }
 }

@@ -64,17 +64,32 @@ async function runWorker(config: Config): Promise<void> {
 
 async function startWorkers(config: Config, tls: ServerCertificate): Promise<Running> {
   let stopping = false;
-  const fork = (): Promise<number> => {
-    const worker = cluster.fork();
-    worker.send({ type: 'start', tls } satisfies PrimaryMessage);
-    worker.on('exit', (code, signal) => {
-      if (stopping) return;
-      process.stderr.write(`Strongroom worker ${worker.process.pid} exited (${signal ?? code}); starting another\n`);
-      void fork();
+  const fork = (): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const worker = cluster.fork();
+      let listening = false;
+      worker.send({ type: 'start', tls } satisfies PrimaryMessage);
+      worker.on('message', (message: WorkerMessage) => {
+        if (message.type !== 'listening') return;
+        listening = true;
+        resolve(message.port);
+      });
+      worker.on('exit', (code, signal) => {
+        if (stopping) return;
+        // A worker that never came up would fail the same way again: stop instead of restarting it forever.
+        if (!listening) return reject(new Error(`a worker process failed to start (exit ${signal ?? code}); see its message above`));
+        process.stderr.write(`Strongroom worker ${worker.process.pid} exited (${signal ?? code}); starting another\n`);
+        void fork();
+      });
     });
-    return new Promise((resolve) => worker.on('message', (m: WorkerMessage) => m.type === 'listening' && resolve(m.port)));
-  };
-  const ports = await Promise.all(Array.from({ length: config.workers }, fork));
+  let ports: number[];
+  try {
+    ports = await Promise.all(Array.from({ length: config.workers }, fork));
+  } catch (error) {
+    stopping = true;
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
+    throw error;
+  }
   return {
     port: ports[0] ?? config.port,
     close: async () => {

@@ -83,3 +83,26 @@ test('--tls-cert and --tls-key serve a certificate of your own', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a port already in use stops the service with the reason, also with several workers (no restart loop)', async () => {
+  const { createServer } = await import('node:net');
+  const blocker = createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => blocker.once('listening', resolve));
+  const address = blocker.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const dataDir = temporaryDataDir();
+  try {
+    for (const workers of ['1', '2']) {
+      const result = spawnSync(process.execPath, [main, 'serve', '--data-dir', dataDir, '--port', String(port), '--workers', workers], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      assert.equal(result.error, undefined, `the service must exit by itself (workers=${workers})`);
+      assert.equal(result.status, 1, `workers=${workers}`);
+      assert.match(result.stderr, /EADDRINUSE/);
+    }
+  } finally {
+    blocker.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
