@@ -140,7 +140,7 @@ async function main(): Promise<void> {
       if (created.status !== 200) throw new Error(`creating ${name} failed: ${created.text}`);
     }
     for (const scenario of selected) rows.push(await runScenario(server, api, token, scenario));
-    rows.push(await runFloor(server, token));
+    rows.push(await runFloor(token));
   } finally {
     await disposeServer(server);
   }
@@ -167,7 +167,7 @@ async function runScenario(server: TestServer, api: BenchApi, token: string, sce
 }
 
 /** The same load against a do-nothing HTTPS server with as many workers: the machine's HTTPS floor. */
-async function runFloor(_server: TestServer, token: string): Promise<Row> {
+async function runFloor(token: string): Promise<Row> {
   const dir = mkdtempSync(join(tmpdir(), 'strongroom-floor-'));
   const tls = await issueServerCertificate(await createCertificateAuthority(), ['localhost', '127.0.0.1']);
   writeFileSync(join(dir, 'cert.pem'), tls.certificatePem);

@@ -11,14 +11,20 @@ const MAX_RESULTS = 25;
 /** Positions are lower-cased key names or version sequence numbers. */
 const POSITION = /^[0-9a-z-]{1,127}$/;
 
-export function pageRequestOf(request: FastifyRequest): PageRequest {
-  const query = request.query as Record<string, unknown>;
-  return { limit: maxResultsOf(query['maxresults']), after: positionOf(query['$skiptoken']) };
+/** Answers a paged listing: reads the paging parameters, fetches one page, and links to the next. */
+export async function pagedAnswer<T, W>(
+  request: FastifyRequest,
+  fetchPage: (paging: PageRequest) => Promise<Page<T>>,
+  toWire: (item: T) => W,
+) {
+  const paging = pageRequestOf(request);
+  const page = await fetchPage(paging);
+  return { value: page.items.map(toWire), nextLink: page.next === undefined ? null : nextLink(request, page.next, paging.limit) };
 }
 
-export function pageBody<T, W>(request: FastifyRequest, page: Page<T>, toWire: (item: T) => W) {
-  const limit = maxResultsOf((request.query as Record<string, unknown>)['maxresults']);
-  return { value: page.items.map(toWire), nextLink: page.next === undefined ? null : nextLink(request, page.next, limit) };
+function pageRequestOf(request: FastifyRequest): PageRequest {
+  const query = request.query as Record<string, unknown>;
+  return { limit: maxResultsOf(query['maxresults']), after: positionOf(query['$skiptoken']) };
 }
 
 function nextLink(request: FastifyRequest, position: string, limit: number): string {

@@ -9,7 +9,8 @@
 import cluster, { type Worker } from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { buildApp } from '../app.ts';
+import { buildApp, type AppServices } from '../app.ts';
+import type { KeyService } from '../domain/keys/key-service.ts';
 import type { Config } from '../config/config.ts';
 import { DEFAULT_SERVER_NAMES, issueServerCertificate, type ServerCertificate } from '../tls/certificates.ts';
 import { ensureAdminPrincipal, refreshAuthorityHost } from './admin-principal.ts';
@@ -34,9 +35,11 @@ export async function serve(config: Config): Promise<void> {
   const instance = await openInstance(config.dataDir, { initialize: true });
   await ensureAdminPrincipal(instance, authorityHost(config.host, config.port));
   const tls = await serverCertificate(config, instance);
-  const running = config.workers === 1 ? await startServer(config, instance, tls) : await startWorkers(config, tls);
+  // One set of services in this process: it serves (one worker) and purges, so a purge also clears its cache.
+  const services = buildServices(instance, config, tls.certificatePem);
+  const running = config.workers === 1 ? await startServer(config, services, tls) : await startWorkers(config, tls);
   refreshAuthorityHost(config.dataDir, authorityHost(config.host, running.port));
-  const purge = startPurgeSweeper(config, instance, tls);
+  const purge = startPurgeSweeper(services.keys);
   process.stdout.write(`Strongroom listening on https://${displayHost(config.host)}:${running.port}\n`);
   onShutdownSignal(async () => {
     clearInterval(purge);
@@ -45,8 +48,8 @@ export async function serve(config: Config): Promise<void> {
   });
 }
 
-async function startServer(config: Config, instance: Instance, tls: ServerCertificate): Promise<Running> {
-  const app = buildApp(buildServices(instance, config, tls.certificatePem), { tls, logLevel: config.logLevel });
+async function startServer(config: Config, services: AppServices, tls: ServerCertificate): Promise<Running> {
+  const app = buildApp(services, { tls, logLevel: config.logLevel });
   await app.listen({ host: config.host, port: config.port });
   return { port: (app.server.address() as AddressInfo).port, close: () => app.close() };
 }
@@ -54,7 +57,7 @@ async function startServer(config: Config, instance: Instance, tls: ServerCertif
 async function runWorker(config: Config): Promise<void> {
   const message = await new Promise<PrimaryMessage>((resolve) => process.once('message', resolve));
   const instance = await openInstance(config.dataDir, { initialize: false });
-  const running = await startServer(config, instance, message.tls);
+  const running = await startServer(config, buildServices(instance, config, message.tls.certificatePem), message.tls);
   process.send?.({ type: 'listening', port: running.port } satisfies WorkerMessage);
   onShutdownSignal(async () => {
     await running.close();
@@ -110,8 +113,7 @@ function stopWorker(worker: Worker): Promise<void> {
   });
 }
 
-function startPurgeSweeper(config: Config, instance: Instance, tls: ServerCertificate): NodeJS.Timeout {
-  const { keys } = buildServices(instance, config, tls.certificatePem);
+function startPurgeSweeper(keys: KeyService): NodeJS.Timeout {
   const sweep = () => {
     keys.purgeExpiredKeys().catch((error: unknown) => process.stderr.write(`Purging expired keys failed: ${String(error)}\n`));
   };

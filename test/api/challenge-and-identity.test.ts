@@ -172,6 +172,14 @@ describe('identity endpoints', () => {
     });
   }
 
+  test('discovery and the JWKS of an unknown tenant are refused with the OAuth error body', async () => {
+    for (const path of ['/11111111-1111-1111-1111-111111111111/v2.0/.well-known/openid-configuration', '/11111111-1111-1111-1111-111111111111/discovery/v2.0/keys']) {
+      const response = await request(server, { path });
+      assert.equal(response.status, 400, path);
+      assert.equal(response.json.error, 'invalid_request');
+    }
+  });
+
   test('an unknown tenant is refused', async () => {
     const response = await request(server, { ...form({ grant_type: 'client_credentials' }), path: '/11111111-1111-1111-1111-111111111111/oauth2/v2.0/token' });
     assert.equal(response.status, 400);

@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
-import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes, X509Certificate } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:tls';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -103,6 +103,32 @@ test('a port already in use stops the service with the reason, also with several
     }
   } finally {
     blocker.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('a data directory whose key-encryption key is missing or belongs to another instance is refused at start', async () => {
+  const dataDir = temporaryDataDir();
+  try {
+    const first = await startServer({ dataDir });
+    await first.stop();
+    const kek = join(dataDir, 'key-encryption-key');
+    const original = readFileSync(kek);
+
+    rmSync(kek);
+    const missing = run(['serve', '--data-dir', dataDir, '--port', '0']);
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /key-encryption-key is missing/);
+    assert.equal(existsSync(kek), false, 'no new KEK may be made for a database that has one');
+
+    writeFileSync(kek, randomBytes(32), { mode: 0o600 });
+    const foreign = run(['serve', '--data-dir', dataDir, '--port', '0']);
+    assert.equal(foreign.status, 1);
+    assert.match(foreign.stderr, /is not the key-encryption key this database was created with/);
+
+    writeFileSync(kek, original, { mode: 0o600 });
+    await (await startServer({ dataDir })).stop();
+  } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
 });

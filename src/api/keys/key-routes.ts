@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { CreateKeyRequest, ImportKeyRequest, KeyService, UpdateKeyRequest } from '../../domain/keys/key-service.ts';
 import { DataActions } from '../../domain/rbac/data-actions.ts';
 import { originOf } from '../../http/host.ts';
-import { pageBody, pageRequestOf } from '../paging.ts';
+import { pagedAnswer } from '../paging.ts';
 import { toDeletedKeyBundle, toDeletedKeyItem, toKeyBundle, toKeyItem, type Presentation } from './key-bundles.ts';
 import {
   createKeyBodySchema,
@@ -63,13 +63,18 @@ export function registerKeyRoutes(app: FastifyInstance, keys: KeyService): void 
   app.get('/keys', {
     schema: { response: { 200: keyListSchema } },
     config: { dataAction: DataActions.readKey },
-  }, async (request) => pageBody(request, await keys.listKeys(pageRequestOf(request)), (item) => toKeyItem(item, view(request), false)));
+  }, async (request) => {
+    const presentation = view(request);
+    return pagedAnswer(request, (paging) => keys.listKeys(paging), (item) => toKeyItem(item, presentation, false));
+  });
 
   app.get<NameParams>('/keys/:name/versions', {
     schema: { response: { 200: keyListSchema } },
     config: { dataAction: DataActions.readKey },
-  }, async (request) =>
-    pageBody(request, await keys.listKeyVersions(request.params.name, pageRequestOf(request)), (item) => toKeyItem(item, view(request), true)));
+  }, async (request) => {
+    const presentation = view(request);
+    return pagedAnswer(request, (paging) => keys.listKeyVersions(request.params.name, paging), (item) => toKeyItem(item, presentation, true));
+  });
 
   app.delete<NameParams>('/keys/:name', {
     schema: { response: deletedBundle },
@@ -79,7 +84,10 @@ export function registerKeyRoutes(app: FastifyInstance, keys: KeyService): void 
   app.get('/deletedkeys', {
     schema: { response: { 200: deletedKeyListSchema } },
     config: { dataAction: DataActions.readDeletedKey },
-  }, async (request) => pageBody(request, await keys.listDeletedKeys(pageRequestOf(request)), (item) => toDeletedKeyItem(item, view(request))));
+  }, async (request) => {
+    const presentation = view(request);
+    return pagedAnswer(request, (paging) => keys.listDeletedKeys(paging), (item) => toDeletedKeyItem(item, presentation));
+  });
 
   app.get<NameParams>('/deletedkeys/:name', {
     schema: { response: deletedBundle },

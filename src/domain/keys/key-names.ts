@@ -17,3 +17,8 @@ export function assertValidKeyName(name: string): void {
 export function newKeyVersion(): string {
   return randomBytes(16).toString('hex');
 }
+
+/** Clients address "the latest version" with an empty version segment (`/keys/{name}/`) or none at all. */
+export function emptyAsLatest(version: string | undefined): string | undefined {
+  return version === undefined || version === '' ? undefined : version;
+}

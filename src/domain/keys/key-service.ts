@@ -19,7 +19,7 @@ import type {
   PageRequest,
 } from '../../storage/store.ts';
 import { attributesPatch, newKeyAttributes, releasePolicyOf, type KeyPropertiesRequest } from './key-attributes.ts';
-import { assertValidKeyName, newKeyVersion } from './key-names.ts';
+import { assertValidKeyName, emptyAsLatest, newKeyVersion } from './key-names.ts';
 import { keyFamilyOf, keyOperationsFor, keySpecOf, type KeySpecRequest } from './key-types.ts';
 
 export interface CreateKeyRequest extends KeySpecRequest, KeyPropertiesRequest {
@@ -183,9 +183,4 @@ export class KeyService {
     // A later version of an existing key keeps the name the key was first created with.
     return (await this.#store.getKeyVersion(name, version)) ?? record;
   }
-}
-
-/** `GET /keys/{name}/` sends an empty version: it means the latest one. */
-function emptyAsLatest(version: string | undefined): string | undefined {
-  return version === undefined || version === '' ? undefined : version;
 }

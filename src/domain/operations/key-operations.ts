@@ -25,6 +25,7 @@ import {
 } from '../../crypto/operations.ts';
 import type { KeyMaterial } from '../../crypto/key-material.ts';
 import { forbidden, keyNotFound } from '../../errors/errors.ts';
+import { emptyAsLatest } from '../keys/key-names.ts';
 import type { IntDate } from '../../lib/intdate.ts';
 import type { Keystore } from '../../keystore/keystore.ts';
 import type { KeyRepository, KeyVersionRecord } from '../../storage/store.ts';
@@ -81,7 +82,7 @@ export class KeyOperations {
     operation: KeyOperationName,
     run: (material: KeyMaterial) => Promise<T>,
   ): Promise<OperationOutcome<T>> {
-    const record = await this.#store.getKeyVersion(name, version === '' ? undefined : version);
+    const record = await this.#store.getKeyVersion(name, emptyAsLatest(version));
     if (record === undefined) throw keyNotFound(name, version);
     assertUsable(record, operation, this.#now());
     return { record, result: await run(this.#keystore.material(record)) };

@@ -22,15 +22,17 @@ export function installAuthentication(app: FastifyInstance, tokens: TokenService
     if (request.routeOptions.config.identity === true) return;
     const host = request.host;
     if (!isValidHostHeader(host)) throw badParameter('The Host header is missing or invalid.');
-    const challenge = `Bearer authorization="${originOf(host)}/${tokens.tenantId}", resource="${resourceFor(host)}"`;
+    const resource = resourceFor(host);
+    // The challenge is only built for the requests that get it, not on the path of every authorized one.
+    const challenge = () => `Bearer authorization="${originOf(host)}/${tokens.tenantId}", resource="${resource}"`;
     const token = bearerTokenOf(request.headers.authorization);
     if (token === undefined) {
-      throw unauthorized('Request is missing a Bearer or PoP token.', { 'www-authenticate': challenge });
+      throw unauthorized('Request is missing a Bearer or PoP token.', { 'www-authenticate': challenge() });
     }
-    const outcome = await tokens.verify(token, resourceFor(host));
+    const outcome = await tokens.verify(token, resource);
     if (typeof outcome === 'string') {
       const inner = outcome === 'expired' ? 'TokenExpired' : 'InvalidToken';
-      throw unauthorized(REJECTION_MESSAGES[outcome], { 'www-authenticate': `${challenge}, error="invalid_token"` }, inner);
+      throw unauthorized(REJECTION_MESSAGES[outcome], { 'www-authenticate': `${challenge()}, error="invalid_token"` }, inner);
     }
     request.principal = outcome;
   });
