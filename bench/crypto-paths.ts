@@ -11,7 +11,8 @@
 import { createHash, randomBytes, sign as nodeSign } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { generateKeyMaterial, type KeyMaterial } from '../src/crypto/key-material.ts';
+import { generateKeyMaterial } from '../src/crypto/key-generation.ts';
+import type { KeyMaterial } from '../src/crypto/key-material.ts';
 import { nativeKeyFor } from '../src/crypto/native-keys.ts';
 import { DIGEST_ID, SIGN_MODE } from '../src/crypto/native.ts';
 import { signDigest } from '../src/crypto/operations.ts';

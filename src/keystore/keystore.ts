@@ -7,7 +7,8 @@
  * other processes keep theirs until evicted, which is harmless because storage no longer answers for that
  * name, so the cached material is never reached.
  */
-import { exportPrivateBytes, materialFromPrivateBytes, type KeyMaterial } from '../crypto/key-material.ts';
+import { exportPrivateBytes, materialFromPrivateBytes } from '../crypto/key-encoding.ts';
+import type { KeyMaterial } from '../crypto/key-material.ts';
 import type { KeyVersionRecord } from '../storage/store.ts';
 import type { KeyEncryptionKey } from './key-encryption-key.ts';
 

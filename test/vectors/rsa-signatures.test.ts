@@ -12,7 +12,7 @@ import { createHash, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { HashName } from '../../src/crypto/algorithms.ts';
-import { importJwk } from '../../src/crypto/key-material.ts';
+import { importJwk } from '../../src/crypto/jwk-import.ts';
 import { signDigest, verifyDigest } from '../../src/crypto/operations.ts';
 import { rsaSignDigest, rsaVerifyDigest } from '../../src/crypto/primitives.ts';
 import { hexField, parseCavs } from './parsers/cavs.ts';

@@ -6,7 +6,10 @@
  * the API layer turns records into wire bundles. Every rule about what a request may do is decided here or in
  * the small modules this one calls.
  */
-import { generateKeyMaterial, importJwk, publicJwk, type KeyMaterial } from '../../crypto/key-material.ts';
+import { publicJwk } from '../../crypto/key-encoding.ts';
+import { generateKeyMaterial } from '../../crypto/key-generation.ts';
+import { importJwk } from '../../crypto/jwk-import.ts';
+import type { KeyMaterial } from '../../crypto/key-material.ts';
 import { badParameter, deletedKeyNotFound, keyIsDeletedButRecoverable, keyNotFound } from '../../errors/errors.ts';
 import type { IntDate } from '../../lib/intdate.ts';
 import type { Keystore } from '../../keystore/keystore.ts';

@@ -3,14 +3,14 @@
  * (so the tests exercise the same KeyMaterial shapes the service holds).
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import {
-  generateKeyMaterial,
-  type AesSize,
-  type CurveName,
-  type EcMaterial,
-  type OctMaterial,
-  type RsaMaterial,
-  type RsaSize,
+import { generateKeyMaterial } from '../../../src/crypto/key-generation.ts';
+import type {
+  AesSize,
+  CurveName,
+  EcMaterial,
+  OctMaterial,
+  RsaMaterial,
+  RsaSize,
 } from '../../../src/crypto/key-material.ts';
 
 const cache = new Map<string, Promise<unknown>>();

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { constants, publicEncrypt, randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { inspect } from 'node:util';
-import { exportPrivateBytes } from '../../../src/crypto/key-material.ts';
+import { exportPrivateBytes } from '../../../src/crypto/key-encoding.ts';
 import { decrypt, encrypt, unwrapKey, wrapKey } from '../../../src/crypto/operations.ts';
 import { isStrongroomError } from '../../../src/errors/strongroom-error.ts';
 import { rejectsCryptoFailure } from './assertions.ts';
