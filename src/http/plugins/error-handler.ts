@@ -9,6 +9,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { internalError } from '../../errors/errors.ts';
 import { isStrongroomError, StrongroomError } from '../../errors/strongroom-error.ts';
+import { toWireError } from '../../domain/kernel/wire-errors.ts';
 import { errorEnvelope } from '../envelope.ts';
 
 export function installErrorHandler(app: FastifyInstance): void {
@@ -28,7 +29,8 @@ export function sendError(reply: FastifyReply, error: StrongroomError): void {
   void reply.code(error.status).headers(error.headers).send(errorEnvelope(error));
 }
 
-function toStrongroomError(error: FastifyError | StrongroomError): StrongroomError {
+function toStrongroomError(thrown: FastifyError | StrongroomError): StrongroomError {
+  const error = toWireError(thrown) as FastifyError | StrongroomError;
   if (isStrongroomError(error)) return error;
   if (error.validation !== undefined) {
     const first = error.validation[0];
