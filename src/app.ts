@@ -6,7 +6,8 @@
  *   2. authentication    401 challenge without a token, bearer verification otherwise    (onRequest)
  *   3. api-version       missing or unknown version → 400                               (onRequest)
  *   4. body parsing      JSON (empty = none), schema validation → 400                    (Fastify)
- *   5. route handler     api/* maps the request to a domain service call
+ *   5. route handler     api/* builds the caller context and the operation's input, then
+ *                        kernel.perform (domain/kernel/kernel.ts): authorize, run, audit, observe
  *   6. serialization     the route's response schema is the allowlist of what leaves
  *   errors at any step   the error handler renders the Key Vault envelope
  */
@@ -17,21 +18,23 @@ import { registerCryptoRoutes } from './api/crypto/crypto-routes.ts';
 import { registerIdentityRoutes } from './api/identity/identity-routes.ts';
 import { registerKeyRoutes } from './api/keys/key-routes.ts';
 import type { TokenService } from './domain/identity/token-service.ts';
-import type { KeyService } from './domain/keys/key-service.ts';
-import type { KeyOperations } from './domain/operations/key-operations.ts';
+import type { Kernel } from './domain/kernel/kernel.ts';
 import { installApiVersionCheck } from './http/plugins/api-version.ts';
 import { installAuthentication } from './http/plugins/authentication.ts';
 import { installErrorHandler } from './http/plugins/error-handler.ts';
 import { installRequestContext } from './http/plugins/request-context.ts';
 import { installJsonBodyParser } from './http/json-body.ts';
-import type { PrincipalRepository } from './storage/store.ts';
+import { refuseRoutesWithoutOperation } from './http/route-operations.ts';
+import type { IntDate } from './lib/intdate.ts';
+import type { PrincipalReader } from './storage/store.ts';
 import type { Config } from './config/config.ts';
 
 export interface AppServices {
-  keys: KeyService;
-  operations: KeyOperations;
+  kernel: Kernel;
+  /** The clock every request's operation reads "now" from. */
+  clock: () => IntDate;
   tokens: TokenService;
-  principals: PrincipalRepository;
+  principals: PrincipalReader;
 }
 
 export interface AppOptions {
@@ -62,6 +65,7 @@ export function buildApp(services: AppServices, options: AppOptions): FastifyIns
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
   });
 
+  refuseRoutesWithoutOperation(app);
   installJsonBodyParser(app);
   installRequestContext(app);
   installAuthentication(app, services.tokens);
@@ -69,7 +73,8 @@ export function buildApp(services: AppServices, options: AppOptions): FastifyIns
   installErrorHandler(app);
 
   registerIdentityRoutes(app, { principals: services.principals, tokens: services.tokens });
-  registerKeyRoutes(app, services.keys);
-  registerCryptoRoutes(app, services.operations);
+  const routeDeps = { kernel: services.kernel, clock: services.clock };
+  registerKeyRoutes(app, routeDeps);
+  registerCryptoRoutes(app, routeDeps);
   return app;
 }

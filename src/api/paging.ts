@@ -11,20 +11,24 @@ const MAX_RESULTS = 25;
 /** Positions are lower-cased key names or version sequence numbers. */
 const POSITION = /^[0-9a-z-]{1,127}$/;
 
-/** Answers a paged listing: reads the paging parameters, fetches one page, and links to the next. */
-export async function pagedAnswer<T, W>(
-  request: FastifyRequest,
-  fetchPage: (paging: PageRequest) => Promise<Page<T>>,
-  toWire: (item: T) => W,
-) {
-  const paging = pageRequestOf(request);
-  const page = await fetchPage(paging);
-  return { value: page.items.map(toWire), nextLink: page.next === undefined ? null : nextLink(request, page.next, paging.limit) };
+/** Parsed once per request: the route reads them for the operation's input, the answer for its nextLink. */
+const parsed = new WeakMap<FastifyRequest, PageRequest>();
+
+/** The paging parameters of a listing request. */
+export function pageRequestOf(request: FastifyRequest): PageRequest {
+  let paging = parsed.get(request);
+  if (paging === undefined) {
+    const query = request.query as Record<string, unknown>;
+    paging = { limit: maxResultsOf(query['maxresults']), after: positionOf(query['$skiptoken']) };
+    parsed.set(request, paging);
+  }
+  return paging;
 }
 
-function pageRequestOf(request: FastifyRequest): PageRequest {
-  const query = request.query as Record<string, unknown>;
-  return { limit: maxResultsOf(query['maxresults']), after: positionOf(query['$skiptoken']) };
+/** One page on the wire, with the link to the next. */
+export function pageAnswer<T, W>(request: FastifyRequest, page: Page<T>, toWire: (item: T) => W) {
+  const { limit } = pageRequestOf(request);
+  return { value: page.items.map(toWire), nextLink: page.next === undefined ? null : nextLink(request, page.next, limit) };
 }
 
 function nextLink(request: FastifyRequest, position: string, limit: number): string {

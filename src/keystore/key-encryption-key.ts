@@ -1,65 +1,38 @@
 /**
- * The instance key-encryption key (KEK): the one secret that protects every private key at rest.
- *
- * Everything private that Strongroom stores (key material, the token-signing key, the TLS CA key) is sealed
- * with AES-256-GCM under this key, with a context string bound as associated data, so a sealed blob cannot be
- * moved to another key's row and still open. The KEK itself lives outside the database, in a file of the data
- * directory readable only by its owner; the database holds only a fingerprint so that a mismatched pair
+ * The instance key-encryption key (KEK) file: 32 random bytes in the data directory, mode 0600, from which both
+ * roots of trust get their keys (HKDF-SHA256, one key per purpose, so the node's identity and the customer key
+ * material are sealed under different keys). The database holds only a fingerprint, so a mismatched pair
  * (database from one instance, KEK file from another) is refused at start instead of failing key by key.
  *
- * This module is the single seam a security domain (quorum-split master key) replaces later: callers only
- * see `seal`/`unseal`/`fingerprint`.
+ * The first release sealed everything directly under the KEK (v1 blobs); both roots keep that legacy key to open
+ * them. A security domain (issue 9) replaces this file as the source of the key-material root's keys.
  */
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { legacySealingKey, sealingKey, type SealingKey } from './sealing-key.ts';
 
-const FORMAT_VERSION = 1;
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
 const KEK_BYTES = 32;
 
 export interface KeyEncryptionKey {
   /** Identifies the KEK without revealing it. */
   readonly fingerprint: string;
-  seal(plaintext: Uint8Array, context: string): Buffer;
-  /** Opens a sealed blob; throws when the blob was altered or sealed under another context or KEK. */
-  unseal(sealed: Uint8Array, context: string): Buffer;
+  /** The sealing key of one purpose (`node-identity`, `key-material`), derived from the KEK. */
+  derive(purpose: RootPurpose): SealingKey;
+  /** Opens (and, for tests of old data, writes) the first release's v1 blobs. */
+  readonly legacy: SealingKey;
 }
 
-export class SealedBlobError extends Error {
-  constructor() {
-    super('A sealed blob could not be opened: it is corrupt, or it belongs to another key or instance.');
-    this.name = 'SealedBlobError';
-  }
-}
+export type RootPurpose = 'node-identity' | 'key-material';
 
 export function keyEncryptionKeyFromBytes(kek: Buffer): KeyEncryptionKey {
   if (kek.length !== KEK_BYTES) throw new TypeError('The key-encryption key must be 32 bytes');
   const fingerprint = createHmac('sha256', kek).update('strongroom kek fingerprint v1').digest('hex').slice(0, 32);
-  const aadFor = (context: string) => Buffer.from(`strongroom/v${FORMAT_VERSION}/${context}`, 'utf8');
+  const bytes = Buffer.from(kek);
   return {
     fingerprint,
-    seal(plaintext, context) {
-      const iv = randomBytes(IV_BYTES);
-      const cipher = createCipheriv('aes-256-gcm', kek, iv, { authTagLength: TAG_BYTES });
-      cipher.setAAD(aadFor(context));
-      const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-      return Buffer.concat([Buffer.of(FORMAT_VERSION), iv, body, cipher.getAuthTag()]);
-    },
-    unseal(sealed, context) {
-      const blob = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength);
-      if (blob.length < 1 + IV_BYTES + TAG_BYTES || blob[0] !== FORMAT_VERSION) throw new SealedBlobError();
-      const iv = blob.subarray(1, 1 + IV_BYTES);
-      const body = blob.subarray(1 + IV_BYTES, blob.length - TAG_BYTES);
-      const decipher = createDecipheriv('aes-256-gcm', kek, iv, { authTagLength: TAG_BYTES });
-      decipher.setAAD(aadFor(context));
-      decipher.setAuthTag(blob.subarray(blob.length - TAG_BYTES));
-      try {
-        return Buffer.concat([decipher.update(body), decipher.final()]);
-      } catch {
-        throw new SealedBlobError();
-      }
-    },
+    legacy: legacySealingKey(bytes),
+    derive: (purpose) =>
+      sealingKey(Buffer.from(hkdfSync('sha256', bytes, Buffer.alloc(0), `strongroom/${purpose}/v1`, KEK_BYTES))),
   };
 }
 
@@ -78,4 +51,9 @@ export function loadOrCreateKeyEncryptionKeyFile(path: string): KeyEncryptionKey
   const bytes = readFileSync(path);
   if (bytes.length !== KEK_BYTES) throw new Error(`${path} is not a Strongroom key-encryption key (expected 32 bytes)`);
   return keyEncryptionKeyFromBytes(bytes);
+}
+
+/** Unlocks a root of trust with the KEK: its derived key seals, the legacy key opens first-release blobs. */
+export function unlockWithKek(root: { unlock(current: SealingKey, older: readonly SealingKey[]): void }, kek: KeyEncryptionKey, purpose: RootPurpose): void {
+  root.unlock(kek.derive(purpose), [kek.legacy]);
 }

@@ -20,7 +20,7 @@ export interface AdminCredentials {
 
 /** Creates the administrator on first start; later starts find it and do nothing. */
 export async function ensureAdminPrincipal(instance: Instance, authorityHost: string): Promise<void> {
-  if ((await instance.store.getSetting(ADMIN_PRINCIPAL_SETTING)) !== undefined) return;
+  if ((await instance.store.reader.settings.getSetting(ADMIN_PRINCIPAL_SETTING)) !== undefined) return;
   const credentials: AdminCredentials = {
     tenantId: instance.tenantId,
     clientId: randomUUID(),
@@ -29,13 +29,16 @@ export async function ensureAdminPrincipal(instance: Instance, authorityHost: st
   };
   // The file first: if the process dies before the principal is stored, the next start simply makes a new one.
   writeCredentialsFile(instancePaths(instance.dataDir).adminCredentials, credentials);
-  await instance.store.addPrincipal({
+  const principal = {
     id: credentials.clientId,
     displayName: 'Strongroom administrator',
     secretHash: await hashClientSecret(credentials.clientSecret),
     created: nowIntDate(),
+  };
+  await instance.store.transaction(async (unit) => {
+    await unit.principals.addPrincipal(principal);
+    await unit.settings.putSetting(ADMIN_PRINCIPAL_SETTING, credentials.clientId);
   });
-  await instance.store.putSetting(ADMIN_PRINCIPAL_SETTING, credentials.clientId);
 }
 
 /** Keeps `authorityHost` in the credentials file pointing at where the service listens now. */

@@ -1,10 +1,14 @@
 /**
  * An instance's durable identity, read from (and on first start written to) its data directory:
  *
- *   <data-dir>/strongroom.db            SQLite: keys (private parts sealed), principals, settings
+ *   <data-dir>/strongroom.db            SQLite: keys (private parts sealed), principals, settings, jobs
  *   <data-dir>/key-encryption-key       the instance KEK, mode 0600 (see keystore/key-encryption-key.ts)
  *   <data-dir>/tls/ca.pem               the local CA certificate clients trust
  *   <data-dir>/admin-credentials.json   the first administrator's credentials, mode 0600
+ *
+ * Two roots of trust come out of it: `node-identity` (the token-signing key and the TLS CA key are sealed under
+ * it) and `key-material` (customer keys). Both are unlocked from the KEK file today; a security domain will
+ * unlock the second one instead, later than the first.
  *
  * The process that starts the service opens the instance with `initialize` (create what is missing, migrate
  * the schema); worker processes open it read-only in that respect.
@@ -14,17 +18,19 @@ import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nativeAddon } from '../crypto/native.ts';
 import { createSigningKey, describeSigningKey, type SigningKey } from '../domain/identity/token-service.ts';
-import { loadOrCreateKeyEncryptionKeyFile, type KeyEncryptionKey } from '../keystore/key-encryption-key.ts';
-import { SqliteStore } from '../storage/sqlite/sqlite-store.ts';
+import { loadOrCreateKeyEncryptionKeyFile, unlockWithKek } from '../keystore/key-encryption-key.ts';
+import { RootOfTrust } from '../keystore/root-of-trust.ts';
+import { openStore } from '../storage/open-store.ts';
+import type { Store } from '../storage/store.ts';
 import { createCertificateAuthority, type CertificateAuthority } from '../tls/certificates.ts';
 
 export interface Instance {
   dataDir: string;
-  store: SqliteStore;
-  kek: KeyEncryptionKey;
+  store: Store;
   tenantId: string;
   signingKey: SigningKey;
   certificateAuthority: CertificateAuthority;
+  roots: { nodeIdentity: RootOfTrust; keyMaterial: RootOfTrust };
 }
 
 const SETTINGS = {
@@ -51,37 +57,29 @@ export async function openInstance(dataDir: string, options: { initialize: boole
   }
   if (options.initialize) mkdirSync(paths.tlsDir, { recursive: true, mode: 0o700 });
   const kek = loadOrCreateKeyEncryptionKeyFile(paths.keyEncryptionKey);
-  const store = new SqliteStore(paths.database);
+  const store = openStore({ backend: 'sqlite', path: paths.database }, { migrate: options.initialize });
   try {
-    if (options.initialize) store.migrate();
-    const fingerprint = await store.putSettingIfAbsent(SETTINGS.kekFingerprint, kek.fingerprint);
+    const fingerprint = await settingOrCreate(store, SETTINGS.kekFingerprint, async () => kek.fingerprint);
     if (fingerprint !== kek.fingerprint) {
       throw new Error(`${paths.keyEncryptionKey} is not the key-encryption key this database was created with`);
     }
+    const nodeIdentity = new RootOfTrust('node-identity');
+    unlockWithKek(nodeIdentity, kek, 'node-identity');
+    const keyMaterial = new RootOfTrust('key-material');
+    unlockWithKek(keyMaterial, kek, 'key-material');
+
     const tenantId = await settingOrCreate(store, SETTINGS.tenantId, async () => randomUUID());
-    const sealedSigningKey = await settingOrCreate(store, SETTINGS.signingKey, async () => {
-      const privateKey = createSigningKey().export({ format: 'der', type: 'pkcs8' });
-      return kek.seal(privateKey, SETTINGS.signingKey).toString('base64');
-    });
-    const signingKeyDer = kek.unseal(Buffer.from(sealedSigningKey, 'base64'), SETTINGS.signingKey);
-    const signingKey = await describeSigningKey(createPrivateKey({ key: signingKeyDer, format: 'der', type: 'pkcs8' }));
-    signingKeyDer.fill(0);
+    const signingKey = await openSigningKey(store, nodeIdentity);
     const caSetting = await settingOrCreate(store, SETTINGS.certificateAuthority, async () =>
-      JSON.stringify(await sealedCertificateAuthority(kek)),
+      JSON.stringify(await sealedCertificateAuthority(nodeIdentity)),
     );
-    const certificateAuthority = openCertificateAuthority(kek, caSetting);
+    const certificateAuthority = openCertificateAuthority(nodeIdentity, caSetting);
     if (options.initialize) {
-      writeFileSync(paths.caCertificate, certificateAuthority.certificatePem);
+      // A final newline, so that the file can be appended to another CA bundle.
+      writeFileSync(paths.caCertificate, withFinalNewline(certificateAuthority.certificatePem));
       chmodSync(paths.caCertificate, 0o644);
     }
-    return {
-      dataDir,
-      store,
-      kek,
-      tenantId,
-      signingKey,
-      certificateAuthority,
-    };
+    return { dataDir, store, tenantId, signingKey, certificateAuthority, roots: { nodeIdentity, keyMaterial } };
   } catch (error) {
     await store.close();
     throw error;
@@ -89,21 +87,41 @@ export async function openInstance(dataDir: string, options: { initialize: boole
 }
 
 /** A setting's value, created (once, even with several processes racing) when it is not set yet. */
-async function settingOrCreate(store: SqliteStore, name: string, create: () => Promise<string>): Promise<string> {
-  return (await store.getSetting(name)) ?? store.putSettingIfAbsent(name, await create());
+async function settingOrCreate(store: Store, name: string, create: () => Promise<string>): Promise<string> {
+  const existing = await store.reader.settings.getSetting(name);
+  if (existing !== undefined) return existing;
+  const value = await create();
+  return store.transaction((unit) => unit.settings.putSettingIfAbsent(name, value));
 }
 
-async function sealedCertificateAuthority(kek: KeyEncryptionKey) {
+async function openSigningKey(store: Store, root: RootOfTrust): Promise<SigningKey> {
+  const sealed = await settingOrCreate(store, SETTINGS.signingKey, async () => {
+    const privateKey = createSigningKey().export({ format: 'der', type: 'pkcs8' });
+    return root.seal(privateKey, SETTINGS.signingKey).toString('base64');
+  });
+  const der = root.unseal(Buffer.from(sealed, 'base64'), SETTINGS.signingKey);
+  try {
+    return await describeSigningKey(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }));
+  } finally {
+    der.fill(0);
+  }
+}
+
+async function sealedCertificateAuthority(root: RootOfTrust) {
   const ca = await createCertificateAuthority();
-  const sealedPrivateKey = kek.seal(ca.privateKeyDer, SETTINGS.certificateAuthority).toString('base64');
+  const sealedPrivateKey = root.seal(ca.privateKeyDer, SETTINGS.certificateAuthority).toString('base64');
   ca.privateKeyDer.fill(0);
   return { certificatePem: ca.certificatePem, sealedPrivateKey };
 }
 
-function openCertificateAuthority(kek: KeyEncryptionKey, setting: string): CertificateAuthority {
+function openCertificateAuthority(root: RootOfTrust, setting: string): CertificateAuthority {
   const stored = JSON.parse(setting) as { certificatePem: string; sealedPrivateKey: string };
   return {
     certificatePem: stored.certificatePem,
-    privateKeyDer: kek.unseal(Buffer.from(stored.sealedPrivateKey, 'base64'), SETTINGS.certificateAuthority),
+    privateKeyDer: root.unseal(Buffer.from(stored.sealedPrivateKey, 'base64'), SETTINGS.certificateAuthority),
   };
+}
+
+function withFinalNewline(text: string): string {
+  return text.endsWith('\n') ? text : `${text}\n`;
 }

@@ -4,20 +4,23 @@
  * The primary process owns start-up (data directory, schema, TLS certificate, first administrator) and then
  * serves either itself (one worker) or through one worker process per core (Node's cluster module: workers
  * share the listening socket, each with its own key cache and database connection). Crypto runs on the thread
- * that received the request, so N workers use N cores. The primary also purges expired deleted keys.
+ * that received the request, so N workers use N cores. The primary also runs the scheduled jobs (`src/jobs/`),
+ * each once per cluster under a lease.
  */
 import cluster, { type Worker } from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { buildApp, type AppServices } from '../app.ts';
-import type { KeyService } from '../domain/keys/key-service.ts';
+import { JobRunner } from '../jobs/job-runner.ts';
+import { purgeJob } from '../jobs/purge-job.ts';
 import type { Config } from '../config/config.ts';
 import { DEFAULT_SERVER_NAMES, issueServerCertificate, type ServerCertificate } from '../tls/certificates.ts';
 import { ensureAdminPrincipal, refreshAuthorityHost } from './admin-principal.ts';
 import { openInstance, type Instance } from './instance.ts';
 import { buildServices } from './services.ts';
 
-const PURGE_INTERVAL_MS = 60_000;
+/** How often the job runner looks for due jobs; each job has its own interval (the purge: a minute). */
+const JOB_TICK_MS = 15_000;
 const SHUTDOWN_GRACE_MS = 10_000;
 
 type WorkerMessage = { type: 'listening'; port: number };
@@ -35,14 +38,20 @@ export async function serve(config: Config): Promise<void> {
   const instance = await openInstance(config.dataDir, { initialize: true });
   await ensureAdminPrincipal(instance, authorityHost(config.host, config.port));
   const tls = await serverCertificate(config, instance);
-  // One set of services in this process: it serves (one worker) and purges, so a purge also clears its cache.
+  // One set of services in this process: it serves (one worker) and runs the jobs, so a purge also clears its cache.
   const services = buildServices(instance, config, tls.certificatePem);
   const running = config.workers === 1 ? await startServer(config, services, tls) : await startWorkers(config, tls);
   refreshAuthorityHost(config.dataDir, authorityHost(config.host, running.port));
-  const purge = startPurgeSweeper(services.keys);
+  const jobs = new JobRunner({
+    store: instance.store,
+    jobs: [purgeJob(services.kernel)],
+    clock: services.clock,
+    onFailure: (job, error) => process.stderr.write(`Job ${job} failed: ${String(error)}\n`),
+  });
+  jobs.start(JOB_TICK_MS);
   process.stdout.write(`Strongroom listening on https://${displayHost(config.host)}:${running.port}\n`);
   onShutdownSignal(async () => {
-    clearInterval(purge);
+    await jobs.stop();
     await running.close();
     await instance.store.close();
   });
@@ -111,16 +120,6 @@ function stopWorker(worker: Worker): Promise<void> {
     });
     worker.process.kill('SIGTERM');
   });
-}
-
-function startPurgeSweeper(keys: KeyService): NodeJS.Timeout {
-  const sweep = () => {
-    keys.purgeExpiredKeys().catch((error: unknown) => process.stderr.write(`Purging expired keys failed: ${String(error)}\n`));
-  };
-  sweep();
-  const timer = setInterval(sweep, PURGE_INTERVAL_MS);
-  timer.unref();
-  return timer;
 }
 
 async function serverCertificate(config: Config, instance: Instance): Promise<ServerCertificate> {

@@ -1,28 +1,43 @@
-/** Wires an opened instance into the domain services the HTTP app calls. */
+/**
+ * Wires an opened instance into the services every caller uses: the operation kernel (with its authorizer,
+ * audit sink and metrics) over the instance's store and keystore, and the token service.
+ */
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { AppServices } from '../app.ts';
 import type { Config } from '../config/config.ts';
 import { TokenService } from '../domain/identity/token-service.ts';
-import { KeyService } from '../domain/keys/key-service.ts';
-import { KeyOperations } from '../domain/operations/key-operations.ts';
+import { discardAudit } from '../domain/kernel/audit.ts';
+import { AdministratorsOnly } from '../domain/kernel/authorizer.ts';
+import { OPERATIONS } from '../domain/kernel/catalogue.ts';
+import { Kernel } from '../domain/kernel/kernel.ts';
+import { OperationMetrics } from '../domain/kernel/metrics.ts';
 import { Keystore } from '../keystore/keystore.ts';
 import { nowIntDate } from '../lib/intdate.ts';
 import type { Instance } from './instance.ts';
 
 export function buildServices(instance: Instance, config: Config, servedCertificatePem: string): AppServices {
-  const keystore = new Keystore(instance.kek);
   const certificate = new X509Certificate(servedCertificatePem);
+  const { store } = instance;
+  const kernel = new Kernel({
+    store,
+    env: { keystore: new Keystore(instance.roots.keyMaterial), retentionDays: config.retentionDays },
+    // The system caller runs the scheduled jobs and nothing else.
+    authorizer: new AdministratorsOnly([OPERATIONS.purgeExpiredKeys.dataAction]),
+    audit: discardAudit,
+    metrics: new OperationMetrics(),
+  });
   return {
-    keys: new KeyService({ store: instance.store, keystore, retentionDays: config.retentionDays, now: nowIntDate }),
-    operations: new KeyOperations({ store: instance.store, keystore, now: nowIntDate }),
+    kernel,
+    clock: nowIntDate,
     tokens: new TokenService({
       signingKey: instance.signingKey,
       tenantId: instance.tenantId,
       lifetimeSeconds: config.tokenLifetimeSeconds,
       isOwnHost: (hostname) =>
         (isIP(hostname) === 0 ? certificate.checkHost(hostname) : certificate.checkIP(hostname)) !== undefined,
+      isActivePrincipal: async (id) => (await store.reader.principals.getPrincipal(id)) !== undefined,
     }),
-    principals: instance.store,
+    principals: store.reader.principals,
   };
 }

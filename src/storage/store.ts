@@ -1,67 +1,28 @@
 /**
- * The storage contract: everything Strongroom persists, as records, with every mutation atomic.
+ * The storage contract: one repository per aggregate (keys, principals, settings, jobs), and units of work.
  *
- * Each method is one transaction, so a backend never has to hold a transaction open across an `await` of the
- * domain (key generation, hashing): the domain prepares a complete record first and hands it over in one call.
+ * - Reads outside a unit of work (`store.reader`) see committed state only; they are the hot path of every key
+ *   operation, and backends may cache them as long as a cached answer is exactly as fresh as a query.
+ * - `store.transaction(work)` runs `work` as one unit of work: everything it writes commits together or not
+ *   at all, and `afterCommit` callbacks (cache invalidation) run only once it has committed. A unit is short:
+ *   expensive work (key generation, hashing) happens before it opens, because a backend may hold a write lock
+ *   for its whole duration.
+ * - Conditional updates name the row version they read; a concurrent change makes them throw
+ *   `ConcurrentChangeError`, and the kernel runs the unit again.
+ *
  * Names are compared case-insensitively; backends key rows on the lower-cased name and keep the display name
- * the key was first created with. Private key material only ever arrives here sealed by the keystore.
+ * the key was first created with. The model types belong to the domain (`domain/keys/key-model.ts` and its siblings).
  */
-import type { CurveName, KeyFamily, PublicJwk } from '../crypto/key-material.ts';
+import type {
+  Deleted,
+  DeletionInfo,
+  KeyVersion,
+  KeyVersionMeta,
+  KeyVersionPatch,
+} from '../domain/keys/key-model.ts';
+import type { Principal } from '../domain/principals/principal-model.ts';
 import type { IntDate } from '../lib/intdate.ts';
-
-export interface KeyAttributesRecord {
-  enabled: boolean;
-  nbf?: IntDate | undefined;
-  exp?: IntDate | undefined;
-  exportable: boolean;
-  created: IntDate;
-  updated: IntDate;
-}
-
-export interface ReleasePolicyRecord {
-  contentType: string;
-  immutable: boolean;
-  /** base64url of the policy document, as the client sent it. */
-  data: string;
-}
-
-/** What listings need: no key material, sealed or public. */
-export interface KeyVersionMeta {
-  name: string;
-  version: string;
-  family: KeyFamily;
-  keySize?: number | undefined;
-  curve?: CurveName | undefined;
-  keyOps: string[];
-  attributes: KeyAttributesRecord;
-  tags?: Record<string, string> | undefined;
-  releasePolicy?: ReleasePolicyRecord | undefined;
-}
-
-export interface KeyVersionRecord extends KeyVersionMeta {
-  publicJwk: PublicJwk;
-  /** The private material sealed by the keystore; opaque to storage. */
-  sealedMaterial: Buffer;
-}
-
-export interface DeletionInfo {
-  deletedDate: IntDate;
-  scheduledPurgeDate: IntDate;
-}
-
-export type Deleted<T> = T & { deletion: DeletionInfo };
-
-/** Changes to one version; `undefined` members stay as they are. */
-export interface KeyVersionPatch {
-  keyOps?: string[] | undefined;
-  enabled?: boolean | undefined;
-  nbf?: IntDate | null | undefined;
-  exp?: IntDate | null | undefined;
-  exportable?: boolean | undefined;
-  tags?: Record<string, string> | undefined;
-  releasePolicy?: ReleasePolicyRecord | undefined;
-  updated: IntDate;
-}
+import type { JobRecord, JobRun } from '../jobs/job-model.ts';
 
 /** Keyset paging: `after` is the opaque position returned with the previous page. */
 export interface PageRequest {
@@ -76,49 +37,86 @@ export interface Page<T> {
 
 export type AddVersionOutcome = 'added' | 'name-is-deleted';
 
-export interface PrincipalRecord {
-  id: string;
-  displayName: string;
-  secretHash: string;
-  created: IntDate;
-}
-
-export interface KeyRepository {
-  /** Adds a version, creating the key when the name is new. Refuses a name held by a soft-deleted key. */
-  addKeyVersion(record: KeyVersionRecord): Promise<AddVersionOutcome>;
+export interface KeyReader {
   /** A version of an active (not deleted) key; the latest when `version` is undefined. */
-  getKeyVersion(name: string, version?: string): Promise<KeyVersionRecord | undefined>;
-  updateKeyVersion(name: string, version: string, patch: KeyVersionPatch): Promise<KeyVersionRecord | undefined>;
-  /** The latest version of each active key, ordered by name. */
+  getKeyVersion(name: string, version?: string): Promise<KeyVersion | undefined>;
+  /** The latest version of each active key, ordered by lower-cased name. */
   listKeys(page: PageRequest): Promise<Page<KeyVersionMeta>>;
   /** Every version of an active key, oldest first; undefined when the key does not exist. */
   listKeyVersions(name: string, page: PageRequest): Promise<Page<KeyVersionMeta> | undefined>;
-
-  /** Soft-deletes every version; returns the latest version as it was deleted. */
-  deleteKey(name: string, deletion: DeletionInfo): Promise<Deleted<KeyVersionRecord> | undefined>;
-  getDeletedKey(name: string): Promise<Deleted<KeyVersionRecord> | undefined>;
+  /** The latest version of a soft-deleted key, as it was deleted. */
+  getDeletedKey(name: string): Promise<Deleted<KeyVersion> | undefined>;
   listDeletedKeys(page: PageRequest): Promise<Page<Deleted<KeyVersionMeta>>>;
+}
+
+export interface KeyRepository extends KeyReader {
+  /** Adds a version, creating the key when the name is new. Refuses a name held by a soft-deleted key. */
+  addKeyVersion(version: KeyVersion): Promise<AddVersionOutcome>;
+  /**
+   * Applies `patch` to a version of an active key if its row version is still `expectedRowVersion`; throws
+   * ConcurrentChangeError if it changed since. Undefined when the version does not exist (or is deleted).
+   */
+  updateKeyVersion(name: string, version: string, expectedRowVersion: number, patch: KeyVersionPatch): Promise<KeyVersion | undefined>;
+  /** Soft-deletes every version; returns the latest version as it was deleted. */
+  deleteKey(name: string, deletion: DeletionInfo): Promise<Deleted<KeyVersion> | undefined>;
   /** Undoes a soft delete; returns the latest version, or undefined when the name is not deleted. */
-  recoverDeletedKey(name: string): Promise<KeyVersionRecord | undefined>;
+  recoverDeletedKey(name: string): Promise<KeyVersion | undefined>;
   /** Removes a soft-deleted key and all its versions for good. */
   purgeDeletedKey(name: string): Promise<boolean>;
   /** Purges every deleted key whose scheduled purge date has passed; returns the purged names. */
   purgeExpiredKeys(now: IntDate): Promise<string[]>;
 }
 
-export interface PrincipalRepository {
-  addPrincipal(principal: PrincipalRecord): Promise<void>;
-  getPrincipal(id: string): Promise<PrincipalRecord | undefined>;
+export interface PrincipalReader {
+  getPrincipal(id: string): Promise<Principal | undefined>;
+}
+export interface PrincipalRepository extends PrincipalReader {
+  addPrincipal(principal: Principal): Promise<void>;
 }
 
 /** Small named values the instance keeps about itself (tenant id, sealed signing keys, TLS CA...). */
-export interface SettingsRepository {
+export interface SettingsReader {
   getSetting(name: string): Promise<string | undefined>;
+}
+export interface SettingsRepository extends SettingsReader {
   /** Stores the value unless the name is already set; returns the value that is stored now. */
   putSettingIfAbsent(name: string, value: string): Promise<string>;
   putSetting(name: string, value: string): Promise<void>;
 }
 
-export interface Store extends KeyRepository, PrincipalRepository, SettingsRepository {
+export interface JobReader {
+  getJob(name: string): Promise<JobRecord | undefined>;
+}
+export interface JobRepository extends JobReader {
+  /**
+   * Takes the job's lease for `holder` until `until` when it is free, expired or already held by `holder`;
+   * true when `holder` holds it now. Two nodes asking at once: exactly one gets it.
+   */
+  tryAcquireLease(name: string, holder: string, now: IntDate, until: IntDate): Promise<boolean>;
+  /** Records a finished run and gives the lease up; ignored unless `holder` holds the lease. */
+  recordRun(name: string, holder: string, run: JobRun): Promise<boolean>;
+}
+
+export interface Readers {
+  keys: KeyReader;
+  principals: PrincipalReader;
+  settings: SettingsReader;
+  jobs: JobReader;
+}
+
+export interface UnitOfWork {
+  keys: KeyRepository;
+  principals: PrincipalRepository;
+  settings: SettingsRepository;
+  jobs: JobRepository;
+  /** Runs `callback` once the unit has committed (never if it rolls back): cache invalidation, notifications. */
+  afterCommit(callback: () => void): void;
+}
+
+export interface Store {
+  /** Which backend this is, for diagnostics. */
+  readonly backend: string;
+  readonly reader: Readers;
+  transaction<T>(work: (unit: UnitOfWork) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

@@ -1,12 +1,13 @@
 /**
  * Test-only hook of the store layer: reads every stored key version straight from a data directory's SQLite
- * file (deleted ones too) and opens its sealed material with the data directory's key-encryption key, the way
- * the keystore does. Never through the API, which must not be able to return private material at all.
+ * file (deleted ones too) and opens its sealed material with the key-material root of trust unlocked from the
+ * data directory's key-encryption key, the way the service does. Never through the API, which must not be able to return private material at all.
  */
 import { readFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
-import { keyEncryptionKeyFromBytes } from '../../src/keystore/key-encryption-key.ts';
+import { keyEncryptionKeyFromBytes, unlockWithKek } from '../../src/keystore/key-encryption-key.ts';
 import { Keystore } from '../../src/keystore/keystore.ts';
+import { RootOfTrust } from '../../src/keystore/root-of-trust.ts';
 import type { KeyFamily, KeyMaterial } from '../../src/crypto/key-material.ts';
 import { instancePaths } from '../../src/server/instance.ts';
 
@@ -20,7 +21,9 @@ export interface RevealedKeyVersion {
 
 export function revealStoredKeyVersions(dataDir: string): RevealedKeyVersion[] {
   const paths = instancePaths(dataDir);
-  const keystore = new Keystore(keyEncryptionKeyFromBytes(readFileSync(paths.keyEncryptionKey)));
+  const root = new RootOfTrust('key-material');
+  unlockWithKek(root, keyEncryptionKeyFromBytes(readFileSync(paths.keyEncryptionKey)), 'key-material');
+  const keystore = new Keystore(root);
   const db = new DatabaseSync(paths.database, { readOnly: true });
   try {
     const rows = db.prepare(

@@ -1,24 +1,32 @@
 /**
- * The SQLite store as several worker processes use it: two connections to one file. Whatever one connection
- * commits, the other sees on its very next read, cached reads included (the change-aware key cache).
+ * The SQLite store as several worker processes use it: two stores (each with its read and write connections)
+ * on one file. Whatever one commits, the other sees on its very next read, cached reads included (the
+ * change-aware key cache).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import type { KeyVersion, KeyVersionPatch } from '../../src/domain/keys/key-model.ts';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.ts';
-import type { KeyVersionRecord } from '../../src/storage/store.ts';
 
 let dir: string;
 let writer: SqliteStore;
 let reader: SqliteStore;
 
 const version = (n: number) => n.toString(16).padStart(32, '0');
-const record = (name: string, n: number): KeyVersionRecord => ({
+const record = (name: string, n: number): KeyVersion => ({
   name, version: version(n), family: 'EC', curve: 'P-256', keyOps: ['sign', 'verify'], publicJwk: {},
-  sealedMaterial: Buffer.from([n]), attributes: { enabled: true, exportable: false, created: 1, updated: 1 },
+  sealedMaterial: Buffer.from([n]), attributes: { enabled: true, exportable: false, created: 1, updated: 1 }, rowVersion: 0,
 });
+const add = (store: SqliteStore, value: KeyVersion) => store.transaction((unit) => unit.keys.addKeyVersion(value));
+const update = async (store: SqliteStore, name: string, id: string, patch: KeyVersionPatch) =>
+  store.transaction(async (unit) => {
+    const current = await unit.keys.getKeyVersion(name, id);
+    assert.ok(current !== undefined);
+    return unit.keys.updateKeyVersion(name, id, current.rowVersion, patch);
+  });
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'strongroom-store-'));
@@ -33,50 +41,67 @@ after(async () => {
 });
 
 test('a cached read never outlives a change committed by another connection', async () => {
-  await writer.addKeyVersion(record('shared', 1));
-  assert.equal((await reader.getKeyVersion('shared'))?.attributes.enabled, true);
-  assert.equal((await reader.getKeyVersion('shared'))?.attributes.enabled, true); // served from the cache
+  const keys = reader.reader.keys;
+  await add(writer, record('shared', 1));
+  assert.equal((await keys.getKeyVersion('shared'))?.attributes.enabled, true);
+  assert.equal((await keys.getKeyVersion('shared'))?.attributes.enabled, true); // served from the cache
 
-  await writer.updateKeyVersion('shared', version(1), { enabled: false, keyOps: ['verify'], updated: 2 });
-  const seen = await reader.getKeyVersion('shared');
+  await update(writer, 'shared', version(1), { enabled: false, keyOps: ['verify'], updated: 2 });
+  const seen = await keys.getKeyVersion('shared');
   assert.equal(seen?.attributes.enabled, false);
   assert.deepEqual(seen?.keyOps, ['verify']);
 
-  await writer.addKeyVersion(record('shared', 2));
-  assert.equal((await reader.getKeyVersion('shared'))?.version, version(2), 'a new latest version is seen at once');
+  await add(writer, record('shared', 2));
+  assert.equal((await keys.getKeyVersion('shared'))?.version, version(2), 'a new latest version is seen at once');
 
-  await writer.deleteKey('shared', { deletedDate: 3, scheduledPurgeDate: 4 });
-  assert.equal(await reader.getKeyVersion('shared'), undefined, 'a deleted key is gone at once');
-  assert.equal(await reader.getKeyVersion('shared', version(1)), undefined);
+  await writer.transaction((unit) => unit.keys.deleteKey('shared', { deletedDate: 3, scheduledPurgeDate: 4 }));
+  assert.equal(await keys.getKeyVersion('shared'), undefined, 'a deleted key is gone at once');
+  assert.equal(await keys.getKeyVersion('shared', version(1)), undefined);
 });
 
 test('a connection sees its own writes at once too', async () => {
-  await reader.addKeyVersion(record('own', 1));
-  assert.equal((await reader.getKeyVersion('own'))?.attributes.enabled, true);
-  await reader.updateKeyVersion('own', version(1), { enabled: false, updated: 2 });
-  assert.equal((await reader.getKeyVersion('own'))?.attributes.enabled, false);
+  await add(reader, record('own', 1));
+  assert.equal((await reader.reader.keys.getKeyVersion('own'))?.attributes.enabled, true);
+  await update(reader, 'own', version(1), { enabled: false, updated: 2 });
+  assert.equal((await reader.reader.keys.getKeyVersion('own'))?.attributes.enabled, false);
 });
 
 test('records handed out are frozen, so a caller cannot change what others read', async () => {
-  await writer.addKeyVersion(record('frozen', 1));
-  const first = await reader.getKeyVersion('frozen');
+  await add(writer, record('frozen', 1));
+  const first = await reader.reader.keys.getKeyVersion('frozen');
   assert.ok(first !== undefined);
   assert.throws(() => { (first.attributes as { enabled: boolean }).enabled = false; }, TypeError);
   assert.throws(() => { first.keyOps.push('encrypt'); }, TypeError);
-  assert.equal((await reader.getKeyVersion('frozen'))?.attributes.enabled, true);
+  assert.equal((await reader.reader.keys.getKeyVersion('frozen'))?.attributes.enabled, true);
 });
 
-test('names are case-insensitive and keep the case they were created with', async () => {
-  await writer.addKeyVersion(record('CamelCase', 1));
-  await writer.addKeyVersion(record('camelcase', 2));
-  const latest = await reader.getKeyVersion('CAMELCASE');
-  assert.equal(latest?.name, 'CamelCase');
-  assert.equal(latest?.version, version(2));
-  assert.equal((await reader.listKeyVersions('camelCASE', { limit: 10 }))?.items.length, 2);
+test('a unit of work open in one store is invisible to reads, in this process and another, until it commits', async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => { release = resolve; });
+  const pending = writer.transaction(async (unit) => {
+    await unit.keys.addKeyVersion(record('in-flight', 1));
+    await gate;
+  });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(await writer.reader.keys.getKeyVersion('in-flight'), undefined, 'same process, read connection');
+  assert.equal(await reader.reader.keys.getKeyVersion('in-flight'), undefined, 'another process');
+  release();
+  await pending;
+  assert.equal((await reader.reader.keys.getKeyVersion('in-flight'))?.version, version(1));
 });
 
-test('a write that fails leaves nothing behind', async () => {
-  await writer.addKeyVersion(record('unique', 1));
-  await assert.rejects(writer.addKeyVersion(record('unique', 1)), /UNIQUE/);
-  assert.equal((await reader.listKeyVersions('unique', { limit: 10 }))?.items.length, 1);
+test('while one process holds the write lock, another waits for it without blocking its event loop', async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => { release = resolve; });
+  const holding = writer.transaction(async () => gate);
+  await new Promise((resolve) => setImmediate(resolve));
+  const waiting = add(reader, record('after-the-lock', 1));
+  let ticks = 0;
+  const ticker = setInterval(() => { ticks++; }, 5);
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  clearInterval(ticker);
+  assert.ok(ticks >= 3, `the event loop kept running while the unit waited (${ticks} ticks)`);
+  release();
+  await holding;
+  assert.equal(await waiting, 'added');
 });

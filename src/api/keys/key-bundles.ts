@@ -5,7 +5,7 @@
  * parse every object from them and follow them back to the same origin.
  */
 import { WIRE_KEY_TYPE } from '../../domain/keys/key-types.ts';
-import type { Deleted, KeyAttributesRecord, KeyVersionMeta, KeyVersionRecord } from '../../storage/store.ts';
+import type { Deleted, KeyAttributes, KeyVersion, KeyVersionMeta } from '../../domain/keys/key-model.ts';
 
 export interface Presentation {
   /** `https://host[:port]` as the client addressed the service. */
@@ -17,7 +17,7 @@ export function keyId(origin: string, name: string, version?: string): string {
   return version === undefined ? `${origin}/keys/${name}` : `${origin}/keys/${name}/${version}`;
 }
 
-export function toKeyBundle(record: KeyVersionRecord, view: Presentation) {
+export function toKeyBundle(record: KeyVersion, view: Presentation) {
   return {
     key: {
       kid: keyId(view.origin, record.name, record.version),
@@ -31,7 +31,7 @@ export function toKeyBundle(record: KeyVersionRecord, view: Presentation) {
   };
 }
 
-export function toDeletedKeyBundle(record: Deleted<KeyVersionRecord>, view: Presentation) {
+export function toDeletedKeyBundle(record: Deleted<KeyVersion>, view: Presentation) {
   return { ...toKeyBundle(record, view), ...deletionFields(record, view) };
 }
 
@@ -56,7 +56,7 @@ function deletionFields(meta: Deleted<KeyVersionMeta>, view: Presentation) {
   };
 }
 
-function toAttributes(attributes: KeyAttributesRecord, view: Presentation) {
+function toAttributes(attributes: KeyAttributes, view: Presentation) {
   return {
     enabled: attributes.enabled,
     ...(attributes.nbf === undefined ? {} : { nbf: attributes.nbf }),

@@ -1,15 +1,15 @@
 /**
- * The /keys and /deletedkeys endpoints of the key lifecycle. Each route: path, schemas, the data action it
- * needs, and a one-line handler that maps the request to a `KeyService` call and the record to a wire model.
+ * The /keys and /deletedkeys endpoints of the key lifecycle. Each route: the operation it performs, its path and
+ * schemas, how the request becomes the operation's input, and how the output becomes a wire model.
  *
  * Routing notes: the router ignores case, duplicate slashes and trailing slashes, so `GET /keys/{name}/` (the
  * SDKs' "latest version") lands on `GET /keys/:name`; literal segments (`versions`, `create`) win over `:version`.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { CreateKeyRequest, ImportKeyRequest, KeyService, UpdateKeyRequest } from '../../domain/keys/key-service.ts';
-import { DataActions } from '../../domain/rbac/data-actions.ts';
+import type { CreateKeyRequest, ImportKeyRequest, UpdateKeyRequest } from '../../domain/keys/key-lifecycle.ts';
 import { originOf } from '../../http/host.ts';
-import { pagedAnswer } from '../paging.ts';
+import { operationRoute, type RouteDeps } from '../operation-route.ts';
+import { pageAnswer, pageRequestOf } from '../paging.ts';
 import { toDeletedKeyBundle, toDeletedKeyItem, toKeyBundle, toKeyItem, type Presentation } from './key-bundles.ts';
 import {
   createKeyBodySchema,
@@ -22,87 +22,87 @@ import {
 } from './key-schemas.ts';
 
 type NameParams = { Params: { name: string } };
-type VersionParams = { Params: { name: string; version: string } };
+type VersionParams = { Params: { name: string; version?: string } };
 
-export function registerKeyRoutes(app: FastifyInstance, keys: KeyService): void {
-  const view = (request: FastifyRequest): Presentation => ({ origin: originOf(request.host), retentionDays: keys.retentionDays });
+export function registerKeyRoutes(app: FastifyInstance, deps: RouteDeps): void {
+  const retentionDays = deps.kernel.env.retentionDays;
+  const view = (request: FastifyRequest): Presentation => ({ origin: originOf(request.host), retentionDays });
   const bundle = { 200: keyBundleSchema };
   const deletedBundle = { 200: deletedKeyBundleSchema };
 
-  app.post<NameParams & { Body: CreateKeyRequest }>('/keys/:name/create', {
+  operationRoute<'createKey', NameParams & { Body: CreateKeyRequest }>(app, deps, {
+    method: 'POST', paths: ['/keys/:name/create'], operation: 'createKey',
     schema: { body: createKeyBodySchema, response: bundle },
-    config: { dataAction: DataActions.createKey },
-  }, async (request) => toKeyBundle(await keys.createKey(request.params.name, request.body), view(request)));
+    input: (request) => ({ name: request.params.name, request: request.body }),
+    answer: (key, request) => toKeyBundle(key, view(request)),
+  });
 
-  app.put<NameParams & { Body: ImportKeyRequest }>('/keys/:name', {
+  operationRoute<'importKey', NameParams & { Body: ImportKeyRequest }>(app, deps, {
+    method: 'PUT', paths: ['/keys/:name'], operation: 'importKey',
     schema: { body: importKeyBodySchema, response: bundle },
-    config: { dataAction: DataActions.importKey },
-  }, async (request) => toKeyBundle(await keys.importKey(request.params.name, request.body), view(request)));
-
-  app.get<NameParams>('/keys/:name', {
-    schema: { response: bundle },
-    config: { dataAction: DataActions.readKey },
-  }, async (request) => toKeyBundle(await keys.getKey(request.params.name), view(request)));
-
-  app.get<VersionParams>('/keys/:name/:version', {
-    schema: { response: bundle },
-    config: { dataAction: DataActions.readKey },
-  }, async (request) => toKeyBundle(await keys.getKey(request.params.name, request.params.version), view(request)));
-
-  app.patch<NameParams & { Body: UpdateKeyRequest }>('/keys/:name', {
-    schema: { body: updateKeyBodySchema, response: bundle },
-    config: { dataAction: DataActions.writeKey },
-  }, async (request) => toKeyBundle(await keys.updateKey(request.params.name, undefined, request.body ?? {}), view(request)));
-
-  app.patch<VersionParams & { Body: UpdateKeyRequest }>('/keys/:name/:version', {
-    schema: { body: updateKeyBodySchema, response: bundle },
-    config: { dataAction: DataActions.writeKey },
-  }, async (request) =>
-    toKeyBundle(await keys.updateKey(request.params.name, request.params.version, request.body ?? {}), view(request)));
-
-  app.get('/keys', {
-    schema: { response: { 200: keyListSchema } },
-    config: { dataAction: DataActions.readKey },
-  }, async (request) => {
-    const presentation = view(request);
-    return pagedAnswer(request, (paging) => keys.listKeys(paging), (item) => toKeyItem(item, presentation, false));
+    input: (request) => ({ name: request.params.name, request: request.body }),
+    answer: (key, request) => toKeyBundle(key, view(request)),
   });
 
-  app.get<NameParams>('/keys/:name/versions', {
-    schema: { response: { 200: keyListSchema } },
-    config: { dataAction: DataActions.readKey },
-  }, async (request) => {
-    const presentation = view(request);
-    return pagedAnswer(request, (paging) => keys.listKeyVersions(request.params.name, paging), (item) => toKeyItem(item, presentation, true));
+  operationRoute<'getKey', VersionParams>(app, deps, {
+    method: 'GET', paths: ['/keys/:name', '/keys/:name/:version'], operation: 'getKey',
+    schema: { response: bundle },
+    input: (request) => ({ name: request.params.name, version: request.params.version }),
+    answer: (key, request) => toKeyBundle(key, view(request)),
   });
 
-  app.delete<NameParams>('/keys/:name', {
+  operationRoute<'updateKey', VersionParams & { Body: UpdateKeyRequest | undefined }>(app, deps, {
+    method: 'PATCH', paths: ['/keys/:name', '/keys/:name/:version'], operation: 'updateKey',
+    schema: { body: updateKeyBodySchema, response: bundle },
+    input: (request) => ({ name: request.params.name, version: request.params.version, request: request.body ?? {} }),
+    answer: (key, request) => toKeyBundle(key, view(request)),
+  });
+
+  operationRoute(app, deps, {
+    method: 'GET', paths: ['/keys'], operation: 'getKeys',
+    schema: { response: { 200: keyListSchema } },
+    input: (request) => ({ page: pageRequestOf(request) }),
+    answer: (page, request) => pageAnswer(request, page, (item) => toKeyItem(item, view(request), false)),
+  });
+
+  operationRoute<'getKeyVersions', NameParams>(app, deps, {
+    method: 'GET', paths: ['/keys/:name/versions'], operation: 'getKeyVersions',
+    schema: { response: { 200: keyListSchema } },
+    input: (request) => ({ name: request.params.name, page: pageRequestOf(request) }),
+    answer: (page, request) => pageAnswer(request, page, (item) => toKeyItem(item, view(request), true)),
+  });
+
+  operationRoute<'deleteKey', NameParams>(app, deps, {
+    method: 'DELETE', paths: ['/keys/:name'], operation: 'deleteKey',
     schema: { response: deletedBundle },
-    config: { dataAction: DataActions.deleteKey },
-  }, async (request) => toDeletedKeyBundle(await keys.deleteKey(request.params.name), view(request)));
+    input: (request) => ({ name: request.params.name }),
+    answer: (deleted, request) => toDeletedKeyBundle(deleted, view(request)),
+  });
 
-  app.get('/deletedkeys', {
+  operationRoute(app, deps, {
+    method: 'GET', paths: ['/deletedkeys'], operation: 'getDeletedKeys',
     schema: { response: { 200: deletedKeyListSchema } },
-    config: { dataAction: DataActions.readDeletedKey },
-  }, async (request) => {
-    const presentation = view(request);
-    return pagedAnswer(request, (paging) => keys.listDeletedKeys(paging), (item) => toDeletedKeyItem(item, presentation));
+    input: (request) => ({ page: pageRequestOf(request) }),
+    answer: (page, request) => pageAnswer(request, page, (item) => toDeletedKeyItem(item, view(request))),
   });
 
-  app.get<NameParams>('/deletedkeys/:name', {
+  operationRoute<'getDeletedKey', NameParams>(app, deps, {
+    method: 'GET', paths: ['/deletedkeys/:name'], operation: 'getDeletedKey',
     schema: { response: deletedBundle },
-    config: { dataAction: DataActions.readDeletedKey },
-  }, async (request) => toDeletedKeyBundle(await keys.getDeletedKey(request.params.name), view(request)));
+    input: (request) => ({ name: request.params.name }),
+    answer: (deleted, request) => toDeletedKeyBundle(deleted, view(request)),
+  });
 
-  app.post<NameParams>('/deletedkeys/:name/recover', {
+  operationRoute<'recoverDeletedKey', NameParams>(app, deps, {
+    method: 'POST', paths: ['/deletedkeys/:name/recover'], operation: 'recoverDeletedKey',
     schema: { response: bundle },
-    config: { dataAction: DataActions.recoverDeletedKey },
-  }, async (request) => toKeyBundle(await keys.recoverDeletedKey(request.params.name), view(request)));
+    input: (request) => ({ name: request.params.name }),
+    answer: (key, request) => toKeyBundle(key, view(request)),
+  });
 
-  app.delete<NameParams>('/deletedkeys/:name', {
-    config: { dataAction: DataActions.purgeDeletedKey },
-  }, async (request, reply) => {
-    await keys.purgeDeletedKey(request.params.name);
-    return reply.code(204).send();
+  operationRoute<'purgeDeletedKey', NameParams>(app, deps, {
+    method: 'DELETE', paths: ['/deletedkeys/:name'], operation: 'purgeDeletedKey',
+    input: (request) => ({ name: request.params.name }),
+    answer: (_none, _request, reply) => reply.code(204).send(),
   });
 }

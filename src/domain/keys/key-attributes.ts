@@ -9,7 +9,7 @@
 import { badParameter } from '../../errors/errors.ts';
 import { decodeBase64Lenient } from '../../lib/base64url.ts';
 import type { IntDate } from '../../lib/intdate.ts';
-import type { KeyAttributesRecord, KeyVersionPatch, KeyVersionRecord, ReleasePolicyRecord } from '../../storage/store.ts';
+import type { KeyAttributes, KeyVersion, KeyVersionPatch, ReleasePolicy } from './key-model.ts';
 
 export interface AttributesRequest {
   enabled?: boolean | undefined;
@@ -35,10 +35,10 @@ const MAX_POLICY_BYTES = 10 * 1024;
 
 export function newKeyAttributes(
   request: AttributesRequest | undefined,
-  releasePolicy: ReleasePolicyRecord | undefined,
+  releasePolicy: ReleasePolicy | undefined,
   now: IntDate,
-): KeyAttributesRecord {
-  const attributes: KeyAttributesRecord = {
+): KeyAttributes {
+  const attributes: KeyAttributes = {
     enabled: request?.enabled ?? true,
     nbf: request?.nbf ?? undefined,
     exp: request?.exp ?? undefined,
@@ -47,13 +47,16 @@ export function newKeyAttributes(
     updated: now,
   };
   if (attributes.exportable && releasePolicy === undefined) {
-    throw badParameter('Exportable keys must have a release policy (release_policy).');
+    throw badParameter('AKV.SKR.1004: Exportable keys must have release policy.');
+  }
+  if (!attributes.exportable && releasePolicy !== undefined) {
+    throw badParameter('AKV.SKR.1005: Non-exportable keys must not have release policy.');
   }
   assertValidityWindow(attributes.nbf, attributes.exp);
   return attributes;
 }
 
-export function releasePolicyOf(request: ReleasePolicyRequest | undefined): ReleasePolicyRecord | undefined {
+export function releasePolicyOf(request: ReleasePolicyRequest | undefined): ReleasePolicy | undefined {
   if (request === undefined) return undefined;
   const document = request.data === undefined ? undefined : decodeBase64Lenient(request.data);
   if (document === undefined || document.length === 0) {
@@ -70,7 +73,7 @@ export function releasePolicyOf(request: ReleasePolicyRequest | undefined): Rele
 
 /** The storage patch for an update request, after checking it against the version as it is now. */
 export function attributesPatch(
-  current: KeyVersionRecord,
+  current: KeyVersion,
   request: KeyPropertiesRequest & { key_ops?: string[] | undefined },
   now: IntDate,
 ): KeyVersionPatch {
@@ -80,7 +83,11 @@ export function attributesPatch(
   }
   const releasePolicy = releasePolicyOf(request.release_policy);
   if (releasePolicy !== undefined && current.releasePolicy?.immutable === true) {
-    throw badParameter('The release policy of this key is immutable and cannot be changed.');
+    throw badParameter('AKV.SKR.1020: Immutable Key Release Policy cannot be modified.');
+  }
+  const exportable = attributes.exportable ?? current.attributes.exportable;
+  if (!exportable && releasePolicy !== undefined) {
+    throw badParameter('AKV.SKR.1005: Non-exportable keys must not have release policy.');
   }
   const nbf = attributes.nbf === undefined ? current.attributes.nbf : (attributes.nbf ?? undefined);
   const exp = attributes.exp === undefined ? current.attributes.exp : (attributes.exp ?? undefined);

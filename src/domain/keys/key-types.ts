@@ -5,6 +5,7 @@
  * Strongroom behaves as a Managed HSM: every key is HSM-protected, so `RSA` and `RSA-HSM` (and so on) name the
  * same thing and responses always carry the `-HSM` type.
  */
+import { ALGORITHMS, type KeyOperation } from '../../crypto/algorithms.ts';
 import { badParameter } from '../../errors/errors.ts';
 import {
   AES_SIZES,
@@ -17,26 +18,41 @@ import {
   type RsaSize,
 } from '../../crypto/key-material.ts';
 
+/** `AES` is what the SDK's `createKey(name, "AES")` sends; Managed HSM answers it with an oct-HSM key. */
 const KEY_TYPES: Record<string, KeyFamily> = {
   RSA: 'RSA', 'RSA-HSM': 'RSA',
   EC: 'EC', 'EC-HSM': 'EC',
-  oct: 'oct', 'oct-HSM': 'oct',
+  oct: 'oct', 'oct-HSM': 'oct', AES: 'oct',
 };
 
 export const WIRE_KEY_TYPE: Record<KeyFamily, string> = { RSA: 'RSA-HSM', EC: 'EC-HSM', oct: 'oct-HSM' };
 
-/** The operations each family can perform; `import` marks an RSA key as a BYOK key-exchange key. */
-const ALLOWED_OPERATIONS: Record<KeyFamily, readonly string[]> = {
-  RSA: ['encrypt', 'decrypt', 'sign', 'verify', 'wrapKey', 'unwrapKey', 'import'],
-  EC: ['sign', 'verify'],
-  oct: ['encrypt', 'decrypt', 'wrapKey', 'unwrapKey', 'sign', 'verify'],
+/** A `key_ops` entry: a cryptographic operation, or `import`, which marks an RSA key as a BYOK key-exchange key. */
+export type KeyOp = KeyOperation | 'import';
+
+/**
+ * The operations each family can perform: those some algorithm of the registry offers for the family (so the
+ * algorithm table is the one place that says it), plus `import` for RSA key-exchange keys.
+ */
+const ALLOWED_OPERATIONS: Record<KeyFamily, readonly KeyOp[]> = {
+  RSA: [...operationsOfFamily('RSA'), 'import'],
+  EC: operationsOfFamily('EC'),
+  oct: operationsOfFamily('oct'),
 };
+
+function operationsOfFamily(family: KeyFamily): KeyOp[] {
+  const operations = new Set<KeyOp>();
+  for (const algorithm of Object.values(ALGORITHMS)) {
+    if (algorithm.family === family) for (const operation of algorithm.operations) operations.add(operation);
+  }
+  return [...operations];
+}
 
 /**
  * Operations a new key gets when the request names none. RSA and EC follow the service; AES keys default to
  * encryption and wrapping only, so that using one key for both AES and HMAC is an explicit choice.
  */
-const DEFAULT_OPERATIONS: Record<KeyFamily, readonly string[]> = {
+const DEFAULT_OPERATIONS: Record<KeyFamily, readonly KeyOp[]> = {
   RSA: ['encrypt', 'decrypt', 'sign', 'verify', 'wrapKey', 'unwrapKey'],
   EC: ['sign', 'verify'],
   oct: ['encrypt', 'decrypt', 'wrapKey', 'unwrapKey'],
@@ -93,7 +109,7 @@ function oneOf(value: number, allowed: readonly number[], what: string): number 
 /** Validates requested operations for a family (duplicates dropped), or gives the family's default. */
 export function keyOperationsFor(family: KeyFamily, requested: readonly string[] | undefined): string[] {
   if (requested === undefined) return [...DEFAULT_OPERATIONS[family]];
-  const allowed = ALLOWED_OPERATIONS[family];
+  const allowed: readonly string[] = ALLOWED_OPERATIONS[family];
   for (const operation of requested) {
     if (!allowed.includes(operation)) {
       throw badParameter(`The operation '${operation}' is not valid for a ${WIRE_KEY_TYPE[family]} key; valid: ${allowed.join(', ')}.`);

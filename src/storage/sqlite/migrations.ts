@@ -1,6 +1,6 @@
 /**
  * The SQLite schema, as an ordered list of migrations. A migration is never edited once released: a change
- * to the schema is a new entry at the end.
+ * to the schema is a new entry at the end. The schema version is the number of migrations applied.
  */
 export const sqliteMigrations: readonly string[] = [
   `
@@ -47,5 +47,22 @@ export const sqliteMigrations: readonly string[] = [
     UNIQUE (name_lc, version)
   ) STRICT;
   CREATE INDEX key_versions_by_key ON key_versions (name_lc, seq);
+  `,
+  `
+  -- Optimistic concurrency: every change of a version's row bumps its row version.
+  ALTER TABLE key_versions ADD COLUMN row_version INTEGER NOT NULL DEFAULT 1;
+
+  -- Scheduled jobs: the lease one node holds while it runs the job, and the job's schedule and state.
+  CREATE TABLE jobs (
+    name          TEXT PRIMARY KEY,
+    holder        TEXT,
+    lease_expires INTEGER,
+    last_started  INTEGER,
+    last_finished INTEGER,
+    last_outcome  TEXT,
+    last_error    TEXT,
+    next_run      INTEGER,
+    state         TEXT
+  ) STRICT;
   `,
 ];

@@ -1,6 +1,6 @@
-/** Conversion between `key_versions` rows (joined with `keys`) and the storage records. */
+/** Conversion between `key_versions` rows (joined with `keys`) and the domain's key records. */
 import type { CurveName, KeyFamily, PublicJwk } from '../../crypto/key-material.ts';
-import type { KeyVersionMeta, KeyVersionRecord, ReleasePolicyRecord } from '../store.ts';
+import type { Deleted, KeyVersion, KeyVersionMeta, ReleasePolicy } from '../../domain/keys/key-model.ts';
 
 export interface KeyVersionRow {
   seq: number;
@@ -20,9 +20,15 @@ export interface KeyVersionRow {
   release_policy: string | null;
   deleted_date: number | null;
   scheduled_purge_date: number | null;
+  row_version: number;
   public_jwk?: string;
   sealed_material?: Uint8Array;
 }
+
+export const META_COLUMNS = `k.name, v.version, v.family, v.key_size, v.curve, v.key_ops, v.enabled, v.nbf, v.exp,
+  v.exportable, v.created, v.updated, v.tags, v.release_policy, k.deleted_date, k.scheduled_purge_date, v.seq,
+  v.row_version`;
+export const RECORD_COLUMNS = `${META_COLUMNS}, v.public_jwk, v.sealed_material`;
 
 export function metaFromRow(row: KeyVersionRow): KeyVersionMeta {
   return {
@@ -41,11 +47,11 @@ export function metaFromRow(row: KeyVersionRow): KeyVersionMeta {
       updated: row.updated,
     },
     tags: row.tags === null ? undefined : (JSON.parse(row.tags) as Record<string, string>),
-    releasePolicy: row.release_policy === null ? undefined : (JSON.parse(row.release_policy) as ReleasePolicyRecord),
+    releasePolicy: row.release_policy === null ? undefined : (JSON.parse(row.release_policy) as ReleasePolicy),
   };
 }
 
-export function recordFromRow(row: KeyVersionRow): KeyVersionRecord {
+export function recordFromRow(row: KeyVersionRow): KeyVersion {
   if (row.public_jwk === undefined || row.sealed_material === undefined) {
     throw new TypeError('recordFromRow needs a row selected with the record columns');
   }
@@ -53,5 +59,10 @@ export function recordFromRow(row: KeyVersionRow): KeyVersionRecord {
     ...metaFromRow(row),
     publicJwk: JSON.parse(row.public_jwk) as PublicJwk,
     sealedMaterial: Buffer.from(row.sealed_material),
+    rowVersion: row.row_version,
   };
+}
+
+export function withDeletion<T>(row: KeyVersionRow, value: T): Deleted<T> {
+  return { ...value, deletion: { deletedDate: row.deleted_date ?? 0, scheduledPurgeDate: row.scheduled_purge_date ?? 0 } };
 }

@@ -4,13 +4,10 @@ import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import {
-  keyEncryptionKeyFromBytes,
-  loadOrCreateKeyEncryptionKeyFile,
-  SealedBlobError,
-} from '../../../src/keystore/key-encryption-key.ts';
+import { keyEncryptionKeyFromBytes, loadOrCreateKeyEncryptionKeyFile } from '../../../src/keystore/key-encryption-key.ts';
+import { SealedBlobError } from '../../../src/keystore/sealing-key.ts';
 
-const kek = keyEncryptionKeyFromBytes(randomBytes(32));
+const kek = keyEncryptionKeyFromBytes(randomBytes(32)).derive('key-material');
 
 test('sealed material opens only under the context it was sealed for', () => {
   const secret = randomBytes(48);
@@ -34,7 +31,7 @@ test('any altered byte, a truncated blob, or another KEK is refused', () => {
     assert.throws(() => kek.unseal(altered, 'ctx'), SealedBlobError, `byte ${index}`);
   }
   assert.throws(() => kek.unseal(sealed.subarray(0, 20), 'ctx'), SealedBlobError);
-  assert.throws(() => keyEncryptionKeyFromBytes(randomBytes(32)).unseal(sealed, 'ctx'), SealedBlobError);
+  assert.throws(() => keyEncryptionKeyFromBytes(randomBytes(32)).derive('key-material').unseal(sealed, 'ctx'), SealedBlobError);
 });
 
 test('the KEK file is created 0600, reloads to the same key, and is refused when others can read it', () => {
@@ -49,4 +46,13 @@ test('the KEK file is created 0600, reloads to the same key, and is refused when
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('each purpose gets its own key: what one seals, the other cannot open', () => {
+  const source = keyEncryptionKeyFromBytes(randomBytes(32));
+  const node = source.derive('node-identity');
+  const keys = source.derive('key-material');
+  assert.notEqual(node.id, keys.id);
+  assert.throws(() => keys.unseal(node.seal(randomBytes(16), 'ctx'), 'ctx'), SealedBlobError);
+  assert.equal(source.derive('key-material').id, keys.id, 'derivation is deterministic');
 });

@@ -1,0 +1,48 @@
+/**
+ * Every operation Strongroom performs, in one table, the way `crypto/algorithms.ts` lists algorithms. Each
+ * entry is declared where its rules live; this table is what callers pick from (`perform(context,
+ * OPERATIONS.sign, input)`), what routes name (`config.operation`), and what a test walks to prove that every
+ * operation has a caller and every data-plane route an operation.
+ */
+import { createKey, importKey, updateKey } from '../keys/key-lifecycle.ts';
+import { deleteKey, purgeDeletedKey, purgeExpiredKeys, recoverDeletedKey } from '../keys/key-deletion.ts';
+import { getDeletedKey, getDeletedKeys, getKey, getKeys, getKeyVersions } from '../keys/key-reads.ts';
+import { decryptWithKey, encryptWithKey, sign, unwrapKey, verify, wrapKey } from '../keys/key-use.ts';
+import { getRandomBytes } from '../random/random-bytes.ts';
+
+export const OPERATIONS = {
+  // key lifecycle
+  createKey,
+  importKey,
+  getKey,
+  updateKey,
+  getKeys,
+  getKeyVersions,
+  deleteKey,
+  getDeletedKey,
+  getDeletedKeys,
+  recoverDeletedKey,
+  purgeDeletedKey,
+  // key use
+  sign,
+  verify,
+  encrypt: encryptWithKey,
+  decrypt: decryptWithKey,
+  wrapKey,
+  unwrapKey,
+  // other data actions
+  getRandomBytes,
+  // scheduled jobs (the system caller; no route)
+  purgeExpiredKeys,
+} as const;
+
+export type OperationName = keyof typeof OPERATIONS;
+
+/** Operations no HTTP route names, and who calls them instead. */
+export const NON_HTTP_CALLERS: Readonly<Partial<Record<OperationName, string>>> = {
+  purgeExpiredKeys: 'the purge job (src/jobs/purge-job.ts), as the system caller',
+};
+
+export function isOperationName(name: string): name is OperationName {
+  return Object.hasOwn(OPERATIONS, name);
+}

@@ -1,0 +1,66 @@
+/**
+ * A declared operation: everything the kernel needs to know to run one data action, in one place.
+ *
+ *   name        the Azure operation name (`createKey`, `sign`...): a search from the REST spec lands here
+ *   dataAction  the local-RBAC data action it needs (routes do not repeat it)
+ *   scope       the RBAC scope its input names (`/keys/{name}`, `/keys`, `/`)
+ *   keyOp       the key operation (`key_ops` entry) a key must allow for it, if it uses a key
+ *   writes      a write runs in a unit of work (and may `prepare` first); a read runs on committed state
+ *   audit       the identifiers the audit log records (never payloads)
+ *   prepare     work a write needs before its unit opens and that touches no storage lock (key generation)
+ *   run         the operation itself
+ */
+import type { KeyOperation } from '../../crypto/algorithms.ts';
+import type { IntDate } from '../../lib/intdate.ts';
+import type { Keystore } from '../../keystore/keystore.ts';
+import type { Readers, UnitOfWork } from '../../storage/store.ts';
+import type { DataAction } from '../rbac/data-actions.ts';
+import type { AuditFields } from './audit.ts';
+import type { CallerContext } from './context.ts';
+
+/** What operations may use besides storage: the keystore and the service's settings. */
+export interface OperationEnvironment {
+  readonly keystore: Keystore;
+  /** Soft-delete retention (7–90 days). */
+  readonly retentionDays: number;
+}
+
+/** One call of an operation: its input, its caller, and the one reading of the clock it decides with. */
+export interface OperationCall<I> {
+  readonly input: I;
+  readonly context: CallerContext;
+  readonly now: IntDate;
+  readonly env: OperationEnvironment;
+}
+
+interface OperationBase<I, O> {
+  readonly name: string;
+  readonly dataAction: DataAction;
+  scope(input: I): string;
+  readonly keyOp?: KeyOperation | undefined;
+  /** Identifiers for the audit record; `output` is undefined when the operation failed. */
+  audit(input: I, output: O | undefined): AuditFields;
+}
+
+export interface ReadOperation<I, O> extends OperationBase<I, O> {
+  readonly writes: false;
+  run(call: OperationCall<I>, store: Readers): Promise<O>;
+}
+
+export interface WriteOperation<I, O, P = undefined> extends OperationBase<I, O> {
+  readonly writes: true;
+  prepare?(call: OperationCall<I>, store: Readers): Promise<P>;
+  run(call: OperationCall<I>, unit: UnitOfWork, prepared: P): Promise<O>;
+}
+
+export type Operation<I, O, P = undefined> = ReadOperation<I, O> | WriteOperation<I, O, P>;
+
+/** Declares a read operation (identity function: it only gives the declaration its type). */
+export function readOperation<I, O>(operation: Omit<ReadOperation<I, O>, 'writes'>): ReadOperation<I, O> {
+  return { ...operation, writes: false };
+}
+
+/** Declares a write operation. */
+export function writeOperation<I, O, P = undefined>(operation: Omit<WriteOperation<I, O, P>, 'writes'>): WriteOperation<I, O, P> {
+  return { ...operation, writes: true };
+}

@@ -1,0 +1,143 @@
+/**
+ * Operations that make or change key versions: createKey, importKey, updateKey (Key Vault's names).
+ *
+ * createKey and importKey do their expensive work (generation, a JWK's consistency proof, sealing) in
+ * `prepare`, before the unit of work opens; the unit then only checks the name and stores the version.
+ * updateKey reads the version inside its unit, decides the patch against it, and writes it conditionally on the
+ * row version it read: a concurrent change makes the kernel run the unit again, so every rule (`exportable`
+ * never returns to true, an immutable release policy stays) holds against the version actually replaced.
+ */
+import { publicJwk } from '../../crypto/key-encoding.ts';
+import { generateKeyMaterial } from '../../crypto/key-generation.ts';
+import { importJwk } from '../../crypto/jwk-import.ts';
+import type { KeyMaterial } from '../../crypto/key-material.ts';
+import { badParameter, keyIsDeletedButRecoverable, keyNotFound } from '../../errors/errors.ts';
+import type { IntDate } from '../../lib/intdate.ts';
+import type { Readers, UnitOfWork } from '../../storage/store.ts';
+import { writeOperation, type OperationCall } from '../kernel/operation.ts';
+import { DataActions } from '../rbac/data-actions.ts';
+import { attributesPatch, newKeyAttributes, releasePolicyOf, type KeyPropertiesRequest } from './key-attributes.ts';
+import type { KeyVersion } from './key-model.ts';
+import { assertValidKeyName, emptyAsLatest, newKeyVersion } from './key-names.ts';
+import { keyFields, keyScope } from './key-scope.ts';
+import { keyFamilyOf, keyOperationsFor, keySpecOf, type KeySpecRequest } from './key-types.ts';
+
+export interface CreateKeyRequest extends KeySpecRequest, KeyPropertiesRequest {
+  key_ops?: string[] | undefined;
+}
+
+export interface ImportKeyRequest extends KeyPropertiesRequest {
+  key: Record<string, unknown> & { kty?: unknown; key_ops?: string[] | undefined };
+  Hsm?: boolean | undefined;
+}
+
+export interface UpdateKeyRequest extends KeyPropertiesRequest {
+  key_ops?: string[] | undefined;
+}
+
+export interface NewVersionInput<R> {
+  name: string;
+  request: R;
+}
+
+export interface UpdateKeyInput {
+  name: string;
+  version?: string | undefined;
+  request: UpdateKeyRequest;
+}
+
+const newVersionAudit = (input: { name: string }, output: KeyVersion | undefined) => keyFields(input.name, output?.version);
+
+export const createKey = writeOperation<NewVersionInput<CreateKeyRequest>, KeyVersion, KeyVersion>({
+  name: 'createKey',
+  dataAction: DataActions.createKey,
+  scope: (input) => keyScope(input.name),
+  audit: newVersionAudit,
+  async prepare(call, store) {
+    const { name, request } = call.input;
+    assertValidKeyName(name);
+    const spec = keySpecOf(request);
+    const keyOps = keyOperationsFor(spec.family, request.key_ops);
+    const properties = newVersionProperties(request, call.now);
+    // Generating an RSA-4096 key takes seconds: refuse a soft-deleted name before doing the work.
+    await assertNameNotDeleted(store, name);
+    return sealedVersion(call, await generateKeyMaterial(spec), keyOps, properties);
+  },
+  run: (_call, unit, version) => storeVersion(unit, version),
+});
+
+export const importKey = writeOperation<NewVersionInput<ImportKeyRequest>, KeyVersion, KeyVersion>({
+  name: 'importKey',
+  dataAction: DataActions.importKey,
+  scope: (input) => keyScope(input.name),
+  audit: newVersionAudit,
+  async prepare(call, store) {
+    const { name, request } = call.input;
+    assertValidKeyName(name);
+    if (request.key['key_hsm'] !== undefined) {
+      throw badParameter('Importing a BYOK transfer blob (key_hsm) is not supported yet; import a JSON Web Key with its private members.');
+    }
+    const family = keyFamilyOf(request.key.kty);
+    const keyOps = keyOperationsFor(family, request.key.key_ops);
+    const properties = newVersionProperties(request, call.now);
+    const material = await importJwk(family, request.key);
+    await assertNameNotDeleted(store, name);
+    return sealedVersion(call, material, keyOps, properties);
+  },
+  run: (_call, unit, version) => storeVersion(unit, version),
+});
+
+export const updateKey = writeOperation<UpdateKeyInput, KeyVersion>({
+  name: 'updateKey',
+  dataAction: DataActions.writeKey,
+  scope: (input) => keyScope(input.name),
+  audit: (input, output) => keyFields(input.name, output?.version ?? input.version),
+  async run(call, unit) {
+    const { name, version, request } = call.input;
+    const current = await unit.keys.getKeyVersion(name, emptyAsLatest(version));
+    if (current === undefined) throw keyNotFound(name, version);
+    const keyOps = request.key_ops === undefined ? undefined : keyOperationsFor(current.family, request.key_ops);
+    const patch = attributesPatch(current, { ...request, key_ops: keyOps }, call.now);
+    const updated = await unit.keys.updateKeyVersion(name, current.version, current.rowVersion, patch);
+    if (updated === undefined) throw keyNotFound(name, version);
+    return updated;
+  },
+});
+
+function newVersionProperties(request: KeyPropertiesRequest, now: IntDate) {
+  const releasePolicy = releasePolicyOf(request.release_policy);
+  return { attributes: newKeyAttributes(request.attributes, releasePolicy, now), tags: request.tags, releasePolicy };
+}
+
+async function assertNameNotDeleted(store: Readers | UnitOfWork, name: string): Promise<void> {
+  if ((await store.keys.getDeletedKey(name)) !== undefined) throw keyIsDeletedButRecoverable(name);
+}
+
+/** The complete version to store, its private material sealed under the name and a fresh version id. */
+function sealedVersion(
+  call: OperationCall<{ name: string }>,
+  material: KeyMaterial,
+  keyOps: string[],
+  properties: Pick<KeyVersion, 'attributes' | 'tags' | 'releasePolicy'>,
+): KeyVersion {
+  const { name } = call.input;
+  const version = newKeyVersion();
+  return {
+    name,
+    version,
+    family: material.family,
+    keySize: material.family === 'EC' ? undefined : material.sizeBits,
+    curve: material.family === 'EC' ? material.curve : undefined,
+    keyOps,
+    publicJwk: publicJwk(material),
+    sealedMaterial: call.env.keystore.seal(name, version, material),
+    rowVersion: 0,
+    ...properties,
+  };
+}
+
+async function storeVersion(unit: UnitOfWork, version: KeyVersion): Promise<KeyVersion> {
+  if ((await unit.keys.addKeyVersion(version)) === 'name-is-deleted') throw keyIsDeletedButRecoverable(version.name);
+  // A later version of an existing key keeps the name the key was first created with.
+  return (await unit.keys.getKeyVersion(version.name, version.version)) ?? version;
+}

@@ -1,0 +1,28 @@
+/**
+ * The kernel's caller context of an HTTP request: the principal the bearer token proved, our request id, the
+ * client's own request id when it sent a well-formed one, and the source address.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { CallerContext } from '../domain/kernel/context.ts';
+import type { IntDate } from '../lib/intdate.ts';
+import { unauthorized } from '../errors/errors.ts';
+
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function wellFormedClientRequestId(request: FastifyRequest): string | undefined {
+  const value = request.headers['x-ms-client-request-id'];
+  return typeof value === 'string' && CLIENT_REQUEST_ID.test(value) ? value : undefined;
+}
+
+export function callerContextOf(request: FastifyRequest, clock: () => IntDate): CallerContext {
+  // The authentication hook runs before every data-plane handler; a handler without a principal is a wiring bug.
+  if (request.principal === undefined) throw unauthorized('The request was not authenticated.', {});
+  return {
+    caller: { id: request.principal.id, kind: 'service-principal' },
+    channel: 'http',
+    requestId: request.id,
+    clientRequestId: wellFormedClientRequestId(request),
+    sourceAddress: request.ip,
+    clock,
+  };
+}

@@ -1,0 +1,16 @@
+/** Purges deleted keys whose retention has run out, through the kernel as the system caller. */
+import { OPERATIONS } from '../domain/kernel/catalogue.ts';
+import type { Kernel } from '../domain/kernel/kernel.ts';
+import type { Job } from './job.ts';
+
+export function purgeJob(kernel: Kernel): Job {
+  return {
+    name: 'purge-expired-keys',
+    intervalSeconds: 60,
+    leaseSeconds: 300,
+    run: async (context) => {
+      await kernel.perform(context, OPERATIONS.purgeExpiredKeys, {});
+      return undefined;
+    },
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * The in-memory store's state. Every value in it is treated as immutable: a change replaces the entry (and the
+ * records in it) instead of mutating it, so cloning the state for a unit of work is a shallow copy of the maps.
+ */
+import type { DeletionInfo, KeyVersion } from '../../domain/keys/key-model.ts';
+import type { Principal } from '../../domain/principals/principal-model.ts';
+import type { JobRecord } from '../../jobs/job-model.ts';
+
+export interface StoredVersion {
+  readonly seq: number;
+  /** The version id, lower-cased, as lookups compare it. */
+  readonly version: string;
+  readonly record: KeyVersion;
+}
+
+export interface KeyEntry {
+  readonly name: string;
+  readonly deletion: DeletionInfo | undefined;
+  readonly versions: readonly StoredVersion[];
+}
+
+export interface MemoryState {
+  keys: Map<string, KeyEntry>;
+  principals: Map<string, Principal>;
+  settings: Map<string, string>;
+  jobs: Map<string, JobRecord>;
+  seq: number;
+}
+
+export function emptyState(): MemoryState {
+  return { keys: new Map(), principals: new Map(), settings: new Map(), jobs: new Map(), seq: 0 };
+}
+
+export function cloneState(state: MemoryState): MemoryState {
+  return {
+    keys: new Map(state.keys),
+    principals: new Map(state.principals),
+    settings: new Map(state.settings),
+    jobs: new Map(state.jobs),
+    seq: state.seq,
+  };
+}

@@ -1,0 +1,71 @@
+/** Job leases and schedules on SQLite (the `jobs` table); units of work serialize the lease race. */
+import type { JobRecord, JobRun } from '../../jobs/job-model.ts';
+import type { IntDate } from '../../lib/intdate.ts';
+import type { JobRepository } from '../store.ts';
+import type { SqliteConnection } from './connection.ts';
+
+interface JobRow {
+  name: string;
+  holder: string | null;
+  lease_expires: number | null;
+  last_started: number | null;
+  last_finished: number | null;
+  last_outcome: string | null;
+  last_error: string | null;
+  next_run: number | null;
+  state: string | null;
+}
+
+export class SqliteJobs implements JobRepository {
+  readonly #connection: SqliteConnection;
+
+  constructor(connection: SqliteConnection) {
+    this.#connection = connection;
+  }
+
+  async getJob(name: string): Promise<JobRecord | undefined> {
+    const row = this.#connection.statement('SELECT * FROM jobs WHERE name = ?').get(name) as JobRow | undefined;
+    return row && {
+      name: row.name,
+      holder: row.holder ?? undefined,
+      leaseExpires: row.lease_expires ?? undefined,
+      lastStarted: row.last_started ?? undefined,
+      lastFinished: row.last_finished ?? undefined,
+      lastOutcome: (row.last_outcome ?? undefined) as JobRecord['lastOutcome'],
+      lastError: row.last_error ?? undefined,
+      nextRun: row.next_run ?? undefined,
+      state: row.state ?? undefined,
+    };
+  }
+
+  async tryAcquireLease(name: string, holder: string, now: IntDate, until: IntDate): Promise<boolean> {
+    const changed = this.#connection
+      .statement(
+        `INSERT INTO jobs (name, holder, lease_expires) VALUES (:name, :holder, :until)
+         ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, lease_expires = excluded.lease_expires
+         WHERE jobs.holder IS NULL OR jobs.lease_expires <= :now OR jobs.holder = excluded.holder`,
+      )
+      .run({ name, holder, until, now }).changes;
+    return Number(changed) > 0;
+  }
+
+  async recordRun(name: string, holder: string, run: JobRun): Promise<boolean> {
+    const changed = this.#connection
+      .statement(
+        `UPDATE jobs SET holder = NULL, lease_expires = NULL, last_started = :started, last_finished = :finished,
+           last_outcome = :outcome, last_error = :error, next_run = :nextRun, state = COALESCE(:state, state)
+         WHERE name = :name AND holder = :holder`,
+      )
+      .run({
+        name,
+        holder,
+        started: run.started,
+        finished: run.finished,
+        outcome: run.outcome,
+        error: run.error ?? null,
+        nextRun: run.nextRun,
+        state: run.state ?? null,
+      }).changes;
+    return Number(changed) > 0;
+  }
+}
