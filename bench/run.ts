@@ -16,8 +16,8 @@ import { constants, createHash, publicEncrypt, randomBytes, createPublicKey } fr
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { accessToken, apiClient } from '../test/helpers/http.ts';
-import { disposeServer, projectRoot, startServer, type TestServer } from '../test/helpers/server.ts';
+import { accessToken, apiClient } from '../harness/https-requests.ts';
+import { disposeServer, projectRoot, startServer, type TestServer } from '../harness/server-process.ts';
 import { createCertificateAuthority, issueServerCertificate } from '../src/tls/certificates.ts';
 import { measureCeiling, type CeilingOperation } from './ceiling.ts';
 import { ensureWrk, runLoad, type LoadRequest, type LoadResult } from './wrk.ts';

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { accessToken, apiClient, request, type RawResponse } from '../helpers/http.ts';
-import { disposeServer, startServer, type TestServer } from '../helpers/server.ts';
+import { accessToken, apiClient, request, type RawResponse } from '../../harness/https-requests.ts';
+import { disposeServer, startServer, type TestServer } from '../../harness/server-process.ts';
 
 let server: TestServer;
 let api: ReturnType<typeof apiClient>;

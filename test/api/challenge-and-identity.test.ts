@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt, importJWK, jwtVerify, SignJWT } from 'jose';
-import { accessToken, apiClient, request } from '../helpers/http.ts';
-import { disposeServer, startServer, type TestServer } from '../helpers/server.ts';
+import { accessToken, apiClient, request } from '../../harness/https-requests.ts';
+import { disposeServer, startServer, type TestServer } from '../../harness/server-process.ts';
 
 let server: TestServer;
 before(async () => { server = await startServer(); });

@@ -10,8 +10,8 @@ import { connect } from 'node:tls';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createCertificateAuthority, issueServerCertificate } from '../../src/tls/certificates.ts';
-import { accessToken, request } from '../helpers/http.ts';
-import { disposeServer, projectRoot, startServer, temporaryDataDir } from '../helpers/server.ts';
+import { accessToken, request } from '../../harness/https-requests.ts';
+import { disposeServer, projectRoot, startServer, temporaryDataDir } from '../../harness/server-process.ts';
 
 const main = join(projectRoot, 'src', 'main.ts');
 const run = (args: string[]) => spawnSync(process.execPath, [main, ...args], { encoding: 'utf8' });

@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { accessToken, apiClient, request } from '../helpers/http.ts';
-import { disposeServer, startServer, type TestServer } from '../helpers/server.ts';
+import { accessToken, apiClient, request } from '../../harness/https-requests.ts';
+import { disposeServer, startServer, type TestServer } from '../../harness/server-process.ts';
 
 let server: TestServer;
 let token: string;

@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { test } from 'node:test';
-import { accessToken, apiClient } from '../helpers/http.ts';
+import { accessToken, apiClient } from '../../harness/https-requests.ts';
 import { keyClientFor } from '../helpers/sdk.ts';
-import { disposeServer, startServer, temporaryDataDir } from '../helpers/server.ts';
+import { disposeServer, startServer, temporaryDataDir } from '../../harness/server-process.ts';
 
 test('keys, versions and deleted keys are all there after a restart', async () => {
   const dataDir = temporaryDataDir();

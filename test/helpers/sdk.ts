@@ -1,7 +1,7 @@
 /** The real Azure SDK clients, authenticated by the real ClientSecretCredential against the test server. */
 import { ClientSecretCredential } from '@azure/identity';
 import { CryptographyClient, KeyClient } from '@azure/keyvault-keys';
-import type { TestServer } from './server.ts';
+import type { TestServer } from '../../harness/server-process.ts';
 
 export function credentialFor(server: TestServer): ClientSecretCredential {
   const { tenantId, clientId, clientSecret, authorityHost } = server.credentials;

@@ -20,7 +20,7 @@ import {
 import { after, before, describe, test } from 'node:test';
 import { CryptographyClient, type KeyClient, type KeyVaultKey, type JsonWebKey as SdkJwk } from '@azure/keyvault-keys';
 import { credentialFor, cryptographyClientFor, keyClientFor } from '../helpers/sdk.ts';
-import { disposeServer, startServer, type TestServer } from '../helpers/server.ts';
+import { disposeServer, startServer, type TestServer } from '../../harness/server-process.ts';
 
 let server: TestServer;
 let keys: KeyClient;

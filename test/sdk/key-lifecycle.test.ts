@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { JsonWebKey as SdkJsonWebKey, KeyClient } from '@azure/keyvault-keys';
-import { disposeServer, startServer, type TestServer } from '../helpers/server.ts';
+import { disposeServer, startServer, type TestServer } from '../../harness/server-process.ts';
 import { keyClientFor } from '../helpers/sdk.ts';
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'] as const;

@@ -8,8 +8,8 @@ import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { accessToken, apiClient } from '../helpers/http.ts';
-import { disposeServer, startServer } from '../helpers/server.ts';
+import { accessToken, apiClient } from '../../harness/https-requests.ts';
+import { disposeServer, startServer } from '../../harness/server-process.ts';
 import { revealStoredKeyVersions, type RevealedKeyVersion } from '../helpers/store-inspection.ts';
 
 function storedFiles(dataDir: string): Array<{ path: string; bytes: Buffer }> {

@@ -1,5 +1,5 @@
 /**
- * Starts the real service for a test: `node src/main.ts serve` in a child process, HTTPS on a random port,
+ * Starts the real service for a test or a benchmark: `node src/main.ts serve` in a child process, HTTPS on a random port,
  * a temporary data directory, exactly as a user starts it. Hands back what a client needs: the URL, the CA
  * to trust, the administrator's credentials and an https.Agent that trusts the CA and resolves every
  * `*.localhost` name to 127.0.0.1 (names like `myvault.vault.localhost` do not resolve on their own).
@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LookupFunction } from 'node:net';
 
-export const projectRoot = join(import.meta.dirname, '..', '..');
+export const projectRoot = join(import.meta.dirname, '..');
 
 export interface AdminCredentials {
   tenantId: string;

@@ -1,8 +1,8 @@
 /**
- * Raw HTTPS requests against a test server, for what the SDK hides: status codes, headers, exact bodies.
+ * Raw HTTPS requests against a running server (tests and the benchmark), for what the SDK hides: status codes, headers, exact bodies.
  */
 import https from 'node:https';
-import type { TestServer } from './server.ts';
+import type { TestServer } from './server-process.ts';
 
 export interface RawResponse {
   status: number;
