@@ -8,18 +8,19 @@ import type { Page, PageRequest } from '../storage/store.ts';
 import { originOf } from '../http/host.ts';
 
 const MAX_RESULTS = 25;
-/** Positions are lower-cased key names or version sequence numbers. */
-const POSITION = /^[0-9a-z-]{1,127}$/;
+/** What a listing's positions are: lower-cased names (keys by name) or sequence numbers (versions, oldest first). */
+export type PositionKind = 'name' | 'sequence';
+const POSITION: Readonly<Record<PositionKind, RegExp>> = { name: /^[0-9a-z-]{1,127}$/, sequence: /^[1-9][0-9]{0,15}$/ };
 
 /** Parsed once per request: the route reads them for the operation's input, the answer for its nextLink. */
 const parsed = new WeakMap<FastifyRequest, PageRequest>();
 
-/** The paging parameters of a listing request. */
-export function pageRequestOf(request: FastifyRequest): PageRequest {
+/** The paging parameters of a listing request whose positions are of `kind`. */
+export function pageRequestOf(request: FastifyRequest, kind: PositionKind = 'name'): PageRequest {
   let paging = parsed.get(request);
   if (paging === undefined) {
     const query = request.query as Record<string, unknown>;
-    paging = { limit: maxResultsOf(query['maxresults']), after: positionOf(query['$skiptoken']) };
+    paging = { limit: maxResultsOf(query['maxresults']), after: positionOf(query['$skiptoken'], kind) };
     parsed.set(request, paging);
   }
   return paging;
@@ -49,9 +50,9 @@ function maxResultsOf(raw: unknown): number {
   return value;
 }
 
-function positionOf(raw: unknown): string | undefined {
+function positionOf(raw: unknown, kind: PositionKind): string | undefined {
   if (raw === undefined || raw === '') return undefined;
   const position = typeof raw === 'string' && /^[A-Za-z0-9_-]{1,200}$/.test(raw) ? Buffer.from(raw, 'base64url').toString('latin1') : '';
-  if (!POSITION.test(position)) throw badParameter('The $skiptoken is invalid; use the nextLink of the previous page as it is.');
+  if (!POSITION[kind].test(position)) throw badParameter('The $skiptoken is invalid; use the nextLink of the previous page as it is.');
   return position;
 }

@@ -6,8 +6,8 @@
  * the same way (one error, no detail); success versus failure of A*CBCPAD still reveals padding validity.
  */
 import { createCipheriv, createDecipheriv, type KeyObject } from 'node:crypto';
-import { cryptoOperationFailed } from '../errors/errors.ts';
 import { aesCipherName } from './aes-key.ts';
+import { cryptoOperationFailed } from './crypto-error.ts';
 
 export const CBC_IV_BYTES = 16;
 export const AES_BLOCK_BYTES = 16;

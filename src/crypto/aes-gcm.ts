@@ -5,8 +5,8 @@
  * returned when the tag fails, and every failure (tag, ciphertext, AAD, IV) is the same generic error.
  */
 import { createCipheriv, createDecipheriv, type KeyObject } from 'node:crypto';
-import { cryptoOperationFailed } from '../errors/errors.ts';
 import { aesGcmCipherName } from './aes-key.ts';
+import { cryptoOperationFailed } from './crypto-error.ts';
 
 export const GCM_IV_BYTES = 12;
 export const GCM_TAG_BYTES = 16;

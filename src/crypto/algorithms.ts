@@ -20,7 +20,7 @@
  *   the service generates a random one and returns it. (The JS SDK 4.10 means to generate a CBC IV client-side,
  *   but its check, `alg in array`, never fires, so SDK callers who pass no iv rely on this.)
  */
-import { badParameter } from '../errors/errors.ts';
+import { invalidCryptoRequest } from './crypto-error.ts';
 import { AES_SIZES, type AesSize, type CurveName, type KeyFamily, type KeyMaterial } from './key-material.ts';
 
 export type KeyOperation = 'sign' | 'verify' | 'encrypt' | 'decrypt' | 'wrapKey' | 'unwrapKey';
@@ -178,14 +178,14 @@ export function algorithmsFor(operation: KeyOperation, key: KeyDescription): Alg
 }
 
 /**
- * Looks up `name` for `operation` on `key`. Throws BadParameter naming the problem: unknown algorithm, wrong
- * operation, wrong key family, wrong curve or wrong AES key size.
+ * Looks up `name` for `operation` on `key`. Throws an invalid-request CryptoError naming the problem: unknown
+ * algorithm, wrong operation, wrong key family, wrong curve or wrong AES key size.
  */
 export function resolveAlgorithm(name: string, operation: KeyOperation, key: KeyDescription | KeyMaterial): Algorithm {
-  if (!isAlgorithmName(name)) throw badParameter(`The algorithm ${quoteName(name)} is not supported.`);
+  if (!isAlgorithmName(name)) throw invalidCryptoRequest(`The algorithm ${quoteName(name)} is not supported.`);
   const algorithm: Algorithm = ALGORITHMS[name];
   const problem = mismatch(algorithm, operation, isKeyMaterial(key) ? describeKey(key) : key);
-  if (problem !== undefined) throw badParameter(problem);
+  if (problem !== undefined) throw invalidCryptoRequest(problem);
   return algorithm;
 }
 

@@ -5,16 +5,17 @@
  *
  * Two rules shape the error handling:
  * - Request faults the caller can see for themselves (missing iv, plaintext too long for one RSA block,
- *   unaligned CBC input, a parameter the algorithm does not take) are BadParameter with a precise message.
+ *   unaligned CBC input, a parameter the algorithm does not take) are invalid-request CryptoErrors with a
+ *   precise message.
  * - Every failure while decrypting or unwrapping (bad tag, bad padding, failed integrity check, wrong
  *   ciphertext length) is the single cryptoOperationFailed() error: no padding or tag oracle (RFC 7516 §11.5,
  *   RFC 8017 §7.1.2 note).
  */
 import { randomBytes } from 'node:crypto';
-import { badParameter } from '../errors/errors.ts';
 import { resolveCipherAlgorithm, type CipherAlgorithm, type CipherScheme } from './algorithms.ts';
 import { aesCbcDecrypt, aesCbcEncrypt, AES_BLOCK_BYTES } from './aes-cbc.ts';
 import { aesGcmDecrypt, aesGcmEncrypt, GCM_IV_BYTES } from './aes-gcm.ts';
+import { invalidCryptoRequest } from './crypto-error.ts';
 import type { KeyMaterial } from './key-material.ts';
 import { octMaterial as oct, rsaMaterial as rsa, rsaModulusBytes } from './material-parts.ts';
 import { isWrappableByRfc3394, rfc3394Unwrap, rfc3394Wrap } from './rfc3394.ts';
@@ -50,7 +51,7 @@ function rsaEngine(scheme: RsaEncryptionScheme): CipherEngine {
       const material = rsa(key);
       const max = rsaModulusBytes(material) - (algorithm.rsaOverhead ?? 0);
       if (plaintext.length > max) {
-        throw badParameter(
+        throw invalidCryptoRequest(
           `Algorithm ${algorithm.name} encrypts at most ${max} bytes with a ${material.sizeBits}-bit key; ` +
             `got ${plaintext.length} bytes.`,
         );
@@ -66,7 +67,7 @@ function cbcEngine(pkcs7: boolean): CipherEngine {
   return {
     encrypt: (key, algorithm, { plaintext, iv }) => {
       if (!pkcs7 && plaintext.length % AES_BLOCK_BYTES !== 0) {
-        throw badParameter(
+        throw invalidCryptoRequest(
           `Algorithm ${algorithm.name} encrypts whole 16-byte blocks; got ${plaintext.length} bytes ` +
             '(the PAD variant pads).',
         );
@@ -98,7 +99,7 @@ const ENGINES: Readonly<Record<CipherScheme, CipherEngine>> = {
   'aes-kw': {
     encrypt: (key, algorithm, { plaintext }) => {
       if (!isWrappableByRfc3394(plaintext)) {
-        throw badParameter(
+        throw invalidCryptoRequest(
           `Algorithm ${algorithm.name} wraps keys of at least 16 bytes in multiples of 8; ` +
             `got ${plaintext.length} bytes (CKM_AES_KEY_WRAP_PAD takes any length).`,
         );
@@ -109,7 +110,9 @@ const ENGINES: Readonly<Record<CipherScheme, CipherEngine>> = {
   },
   'aes-kwp': {
     encrypt: (key, algorithm, { plaintext }) => {
-      if (plaintext.length === 0) throw badParameter(`Algorithm ${algorithm.name} needs at least one byte to wrap.`);
+      if (plaintext.length === 0) {
+        throw invalidCryptoRequest(`Algorithm ${algorithm.name} needs at least one byte to wrap.`);
+      }
       return { ciphertext: rfc5649Wrap(oct(key).secretKey, plaintext) };
     },
     decrypt: (key, _algorithm, { ciphertext }) => rfc5649Unwrap(oct(key).secretKey, ciphertext),
@@ -169,10 +172,10 @@ function checkParameters(
   const given = { iv: nonEmpty(input.iv), aad: nonEmpty(input.aad), tag: nonEmpty(tag) };
   for (const name of ['iv', 'aad', 'tag'] as const) {
     if (rules[name] === 'required' && given[name] === undefined) {
-      throw badParameter(`Algorithm ${algorithm.name} needs the '${name}' parameter for ${direction}.`);
+      throw invalidCryptoRequest(`Algorithm ${algorithm.name} needs the '${name}' parameter for ${direction}.`);
     }
     if (rules[name] === 'refused' && given[name] !== undefined) {
-      throw badParameter(
+      throw invalidCryptoRequest(
         name === 'iv' && algorithm.iv === 'server-generated'
           ? `Algorithm ${algorithm.name} generates its own iv; do not send one.`
           : `Algorithm ${algorithm.name} does not take the '${name}' parameter for ${direction}.`,
@@ -181,7 +184,7 @@ function checkParameters(
   }
   const { iv } = given;
   if (iv !== undefined && algorithm.ivLength !== undefined && iv.length !== algorithm.ivLength) {
-    throw badParameter(
+    throw invalidCryptoRequest(
       `Algorithm ${algorithm.name} needs a ${algorithm.ivLength}-byte iv; this one is ${iv.length} bytes.`,
     );
   }

@@ -3,7 +3,7 @@
  * keystore seals for storage (PKCS#8 DER for RSA and EC, the raw secret for AES/HMAC keys).
  */
 import { createPrivateKey, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
-import { badParameter } from '../errors/errors.ts';
+import { invalidCryptoRequest } from './crypto-error.ts';
 import { CURVES, type CurveName, type EcMaterial, type KeyFamily, type KeyMaterial, type PublicJwk, type RsaMaterial } from './key-material.ts';
 
 export function publicJwk(material: KeyMaterial): PublicJwk {
@@ -44,10 +44,10 @@ function describeAsymmetric(privateKey: KeyObject, publicKey: KeyObject): RsaMat
   }
   if (privateKey.asymmetricKeyType === 'ec') {
     const curve = curveFromOpenSsl(details?.namedCurve);
-    if (curve === undefined) throw badParameter('The elliptic curve of the key is not supported.');
+    if (curve === undefined) throw invalidCryptoRequest('The elliptic curve of the key is not supported.');
     return { family: 'EC', curve, privateKey, publicKey };
   }
-  throw badParameter('The key type is not supported.');
+  throw invalidCryptoRequest('The key type is not supported.');
 }
 
 function curveFromOpenSsl(name: string | undefined): CurveName | undefined {

@@ -8,7 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { cryptoOperationFailed } from '../errors/errors.ts';
+import { cryptoOperationFailed } from './crypto-error.ts';
 
 /** Codes the addon takes; checked against the addon's own exported constants when it loads. */
 export const SIGN_MODE = { ecdsa: 0, rsaPkcs1: 1, rsaPkcs1Raw: 2, rsaPss: 3 } as const;

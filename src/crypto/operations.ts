@@ -8,8 +8,9 @@
  *   decrypt(key, alg, { ciphertext, iv?, aad?, tag? }) -> plaintext
  *   wrapKey(key, alg, keyToWrap) / unwrapKey(key, alg, wrapped)
  *
- * Errors are StrongroomErrors: BadParameter for request faults (with a message naming the fault), and the one
- * generic cryptoOperationFailed() for any decrypt/unwrap failure. No HTTP, no storage, no key bytes in errors.
+ * Errors are CryptoErrors (./crypto-error.ts): `invalid-request` for request faults (with a message naming the
+ * fault), and the one generic cryptoOperationFailed() for any decrypt/unwrap failure. No HTTP, no storage, no
+ * key bytes in errors.
  * The per-mechanism primitives (HMAC, AES-GCM with a fixed IV, RFC 3394/5649, raw digest signatures) are
  * re-exported from './primitives.ts' for test vectors and tools, not for the request path.
  */

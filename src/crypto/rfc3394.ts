@@ -3,8 +3,8 @@
  * with the RFC's default IV. The key to wrap must be a whole number of 64-bit blocks, at least two.
  */
 import { createCipheriv, createDecipheriv, type KeyObject } from 'node:crypto';
-import { cryptoOperationFailed } from '../errors/errors.ts';
 import { aesCipherName } from './aes-key.ts';
+import { cryptoOperationFailed } from './crypto-error.ts';
 
 /** RFC 3394 §2.2.3.1 default initial value. */
 const DEFAULT_IV = Buffer.from('a6a6a6a6a6a6a6a6', 'hex');

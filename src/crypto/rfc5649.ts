@@ -3,8 +3,8 @@
  * with the RFC's alternative initial value. Wraps any key of at least one byte.
  */
 import { createCipheriv, createDecipheriv, type KeyObject } from 'node:crypto';
-import { cryptoOperationFailed } from '../errors/errors.ts';
 import { aesCipherName } from './aes-key.ts';
+import { cryptoOperationFailed } from './crypto-error.ts';
 
 /** RFC 5649 §3 alternative initial value (the 32-bit constant; the length completes it). */
 const AIV_CONSTANT = Buffer.from('a65959a6', 'hex');

@@ -9,7 +9,7 @@
  * failures, and ciphertexts that are not exactly k bytes, do fail, with the one generic crypto error.
  */
 import { constants, publicEncrypt, type KeyObject } from 'node:crypto';
-import { cryptoOperationFailed } from '../errors/errors.ts';
+import { cryptoOperationFailed } from './crypto-error.ts';
 import { nativeKeyFor } from './native-keys.ts';
 import { DIGEST_ID, RSA_PADDING, withNativeFailure, withNativeFailureAsync } from './native.ts';
 import { runsInline } from './rsa-scheduling.ts';

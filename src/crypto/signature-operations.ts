@@ -6,13 +6,13 @@
  * Verification answers false for any signature that does not verify, however malformed; only request faults
  * (unknown algorithm, wrong key, wrong digest length) are errors.
  */
-import { badParameter } from '../errors/errors.ts';
 import {
   resolveSignatureAlgorithm,
   type HashName,
   type SignatureAlgorithm,
   type SignatureScheme,
 } from './algorithms.ts';
+import { invalidCryptoRequest } from './crypto-error.ts';
 import { ecdsaSignDigest, ecdsaVerifyDigest } from './ecdsa.ts';
 import { hmac, hmacVerify } from './hmac.ts';
 import type { KeyMaterial } from './key-material.ts';
@@ -66,7 +66,7 @@ export async function verifyDigest(key: KeyMaterial, alg: string, digest: Buffer
 function checkSignedValue(algorithm: SignatureAlgorithm, key: KeyMaterial, value: Buffer): void {
   if (algorithm.digestLength !== undefined) {
     if (value.length !== algorithm.digestLength) {
-      throw badParameter(
+      throw invalidCryptoRequest(
         `Algorithm ${algorithm.name} takes a ${algorithm.digestLength}-byte digest; this one is ${value.length} bytes.`,
       );
     }
@@ -75,7 +75,9 @@ function checkSignedValue(algorithm: SignatureAlgorithm, key: KeyMaterial, value
   // RSNULL: a raw value that must fit a PKCS#1 v1.5 type-1 block.
   const max = rsaModulusBytes(rsa(key)) - PKCS1_PADDING_OVERHEAD;
   if (value.length === 0 || value.length > max) {
-    throw badParameter(`Algorithm ${algorithm.name} signs 1 to ${max} bytes with this key; got ${value.length} bytes.`);
+    throw invalidCryptoRequest(
+      `Algorithm ${algorithm.name} signs 1 to ${max} bytes with this key; got ${value.length} bytes.`,
+    );
   }
 }
 

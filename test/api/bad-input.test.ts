@@ -197,6 +197,14 @@ describe('imports', () => {
     }
   });
 
+  test('an RSA key with oversized members is refused at once, before any arithmetic', async () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
+    const huge = Buffer.alloc(46_000, 0xff).toString('base64url');
+    for (const member of ['p', 'q', 'd', 'n', 'qi'] as const) {
+      assertError(await api.put('/keys/imported', { key: { ...rsa, [member]: huge } }), 400, 'BadParameter', new RegExp(member));
+    }
+  });
+
   test('errors about private material never repeat it', async () => {
     const one = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
     const two = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
@@ -218,6 +226,12 @@ describe('paging parameters', () => {
   test('a forged $skiptoken is BadParameter', async () => {
     assertError(await api.get(`/keys?$skiptoken=${encodeURIComponent("'; DROP TABLE keys; --")}`), 400, 'BadParameter');
     assertError(await api.get(`/keys?$skiptoken=${Buffer.from('UPPER CASE').toString('base64url')}`), 400, 'BadParameter');
+  });
+
+  test('a $skiptoken that is no version position is BadParameter on a versions list, not an empty page', async () => {
+    for (const forged of ['abc', 'existing', '0', '1e5']) {
+      assertError(await api.get(`/keys/existing/versions?$skiptoken=${Buffer.from(forged).toString('base64url')}`), 400, 'BadParameter');
+    }
   });
 });
 

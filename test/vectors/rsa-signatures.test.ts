@@ -30,7 +30,7 @@ describe('RFC 7520 §4.1 (RS256)', () => {
   it('reproduces the RFC signature byte for byte and verifies it', async () => {
     const file = new URL('./rfc7520/4_1.rsa_v15_signature.json', import.meta.url);
     const vector = JSON.parse(readFileSync(file, 'utf8')) as Rfc7520Vector;
-    const key = importJwk('RSA', vector.input.key);
+    const key = await importJwk('RSA', vector.input.key);
     const digest = createHash('sha256').update(vector.signing['sig-input'], 'ascii').digest();
     const expected = Buffer.from(vector.signing.sig, 'base64url');
     assert.deepEqual(await signDigest(key, 'RS256', digest), expected);

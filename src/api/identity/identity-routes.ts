@@ -4,7 +4,11 @@
  *   GET  /{tenant}/v2.0/.well-known/openid-configuration   OpenID Provider metadata
  *   GET  /{tenant}/discovery/v2.0/keys                     the JWKS our tokens verify with
  *   POST /{tenant}/oauth2/v2.0/token                       client-credentials grant
- * They need no bearer token and no api-version. Errors use the OAuth 2.0 error body, not the Key Vault one.
+ * They need no bearer token and no api-version. Errors use the OAuth 2.0 error body, not the Key Vault one;
+ * throttled answers (429, 503) carry `Retry-After` in whole seconds.
+ *
+ * Failed logins are throttled per client id and per peer address (`request.ip`: the TCP peer, since the
+ * service terminates TLS itself and trusts no forwarding header). The throttle lives as long as the app.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -12,9 +16,11 @@ import {
   assertKnownTenant,
   grantClientCredentials,
   OAuthError,
+  prepareClientCredentialsGrant,
+  type ClientDirectory,
 } from '../../domain/identity/client-credentials-grant.ts';
+import { LoginThrottle } from '../../domain/identity/login-throttle.ts';
 import type { TokenService } from '../../domain/identity/token-service.ts';
-import type { PrincipalRepository } from '../../storage/store.ts';
 import { isValidHostHeader, originOf } from '../../http/host.ts';
 
 type TenantParams = { Params: { tenant: string } };
@@ -22,9 +28,12 @@ type TokenForm = Record<string, string | undefined>;
 
 export function registerIdentityRoutes(
   app: FastifyInstance,
-  deps: { principals: PrincipalRepository; tokens: TokenService },
+  deps: { principals: ClientDirectory; tokens: TokenService; throttle?: LoginThrottle },
 ): void {
+  const grantDeps = { principals: deps.principals, tokens: deps.tokens, throttle: deps.throttle ?? new LoginThrottle() };
   void app.register(async (scope) => {
+    // The hashing thread and the decoy hash are ready before the server listens (see client-credentials-grant.ts).
+    scope.addHook('onReady', prepareClientCredentialsGrant);
     scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_request, body, done) => {
       done(null, Object.fromEntries(new URLSearchParams(String(body))));
     });
@@ -60,13 +69,14 @@ export function registerIdentityRoutes(
       }
       const form = request.body;
       const basic = basicCredentialsOf(request.headers.authorization);
-      return grantClientCredentials(deps, {
+      return grantClientCredentials(grantDeps, {
         tenant: request.params.tenant,
         grantType: form['grant_type'],
         clientId: basic?.clientId ?? form['client_id'],
         clientSecret: basic?.clientSecret ?? form['client_secret'],
         scope: form['scope'],
         origin: origin(request),
+        sourceAddress: request.ip,
       });
     });
   });
@@ -95,6 +105,7 @@ function sendOAuthError(request: FastifyRequest, reply: FastifyReply, error: unk
     ? error
     : new OAuthError(400, 'invalid_request', 900144, 'The request is malformed.');
   if (!(error instanceof OAuthError)) request.log.warn({ requestId: request.id, code: (error as { code?: unknown }).code }, 'token request rejected');
+  if (oauth.retryAfterSeconds !== undefined) void reply.header('retry-after', String(oauth.retryAfterSeconds));
   void reply.code(oauth.status).send({
     error: oauth.error,
     error_description: oauth.message,

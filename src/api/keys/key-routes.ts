@@ -68,7 +68,7 @@ export function registerKeyRoutes(app: FastifyInstance, deps: RouteDeps): void {
   operationRoute<'getKeyVersions', NameParams>(app, deps, {
     method: 'GET', paths: ['/keys/:name/versions'], operation: 'getKeyVersions',
     schema: { response: { 200: keyListSchema } },
-    input: (request) => ({ name: request.params.name, page: pageRequestOf(request) }),
+    input: (request) => ({ name: request.params.name, page: pageRequestOf(request, 'sequence') }),
     answer: (page, request) => pageAnswer(request, page, (item) => toKeyItem(item, view(request), true)),
   });
 

@@ -5,6 +5,8 @@
  * what may leave the service: Fastify's serializer drops every property not listed, so private JWK members
  * (`d`, `p`, `q`, `dp`, `dq`, `qi`, `k`) cannot be sent even if a mapper slipped.
  */
+import { JWK_MEMBER_MAX_CHARS } from '../../crypto/jwk-members.ts';
+
 const intDate = { type: 'integer', minimum: 0, maximum: 253402300799 } as const;
 const nullableIntDate = { type: ['integer', 'null'], minimum: 0, maximum: 253402300799 } as const;
 
@@ -68,11 +70,24 @@ export const importKeyBodySchema = {
     key: {
       type: 'object',
       required: ['kty'],
-      properties: { kty: { type: 'string', maxLength: 16 }, key_ops: keyOperationsSchema },
+      // The key's members are bounded here already (the importer checks them again, byte by byte): a body can
+      // never make the service decode, let alone do arithmetic on, an oversized number.
+      properties: {
+        kty: { type: 'string', maxLength: 16 },
+        crv: { type: 'string', maxLength: 16 },
+        key_ops: keyOperationsSchema,
+        ...jwkMemberSchemas(),
+      },
     },
     ...keyProperties,
   },
 } as const;
+
+function jwkMemberSchemas() {
+  return Object.fromEntries(
+    Object.entries(JWK_MEMBER_MAX_CHARS).map(([member, maxLength]) => [member, { type: 'string', maxLength }]),
+  );
+}
 
 export const updateKeyBodySchema = {
   type: 'object',

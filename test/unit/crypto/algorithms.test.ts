@@ -13,7 +13,7 @@ import {
   resolveSignatureAlgorithm,
   type KeyDescription,
 } from '../../../src/crypto/algorithms.ts';
-import { isStrongroomError } from '../../../src/errors/strongroom-error.ts';
+import { invalidRequestMessage } from './assertions.ts';
 
 /** The SDK's KeyWrapAlgorithm union (a type only, so listed here). */
 const SDK_KEY_WRAP_ALGORITHMS = [
@@ -30,17 +30,6 @@ const SDK_KEY_WRAP_ALGORITHMS = [
 const RSA_2048: KeyDescription = { family: 'RSA', sizeBits: 2048 };
 const OCT = (sizeBits: number): KeyDescription => ({ family: 'oct', sizeBits });
 const EC = (curve: 'P-256' | 'P-256K' | 'P-384' | 'P-521'): KeyDescription => ({ family: 'EC', curve, sizeBits: 0 });
-
-function badParameterMessage(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    assert.ok(isStrongroomError(error));
-    assert.equal(error.code, 'BadParameter');
-    return error.message;
-  }
-  assert.fail('expected BadParameter');
-}
 
 describe('coverage of the JS SDK', () => {
   it('knows every encryption and signature algorithm the SDK defines', () => {
@@ -106,39 +95,39 @@ describe('descriptors', () => {
 describe('resolveAlgorithm errors', () => {
   it('names the problem', () => {
     assert.equal(
-      badParameterMessage(() => resolveAlgorithm('ES384', 'sign', EC('P-256'))),
+      invalidRequestMessage(() => resolveAlgorithm('ES384', 'sign', EC('P-256'))),
       'Algorithm ES384 needs a P-384 key; this key is P-256.',
     );
     assert.equal(
-      badParameterMessage(() => resolveAlgorithm('ES256', 'sign', RSA_2048)),
+      invalidRequestMessage(() => resolveAlgorithm('ES256', 'sign', RSA_2048)),
       'Algorithm ES256 needs an EC key; this key is RSA.',
     );
     assert.equal(
-      badParameterMessage(() => resolveAlgorithm('A256GCM', 'encrypt', OCT(128))),
+      invalidRequestMessage(() => resolveAlgorithm('A256GCM', 'encrypt', OCT(128))),
       'Algorithm A256GCM needs a 256-bit AES key; this key is 128-bit.',
     );
     assert.equal(
-      badParameterMessage(() => resolveAlgorithm('CKM_AES_KEY_WRAP', 'wrapKey', OCT(512))),
+      invalidRequestMessage(() => resolveAlgorithm('CKM_AES_KEY_WRAP', 'wrapKey', OCT(512))),
       'Algorithm CKM_AES_KEY_WRAP needs an AES key of 128, 192 or 256 bits; this key is 512-bit.',
     );
     assert.equal(
-      badParameterMessage(() => resolveAlgorithm('PS256', 'encrypt', RSA_2048)),
+      invalidRequestMessage(() => resolveAlgorithm('PS256', 'encrypt', RSA_2048)),
       'Algorithm PS256 cannot be used for encrypt; it supports sign, verify.',
     );
     assert.equal(
-      badParameterMessage(() => resolveAlgorithm('RSA-OAEP-384', 'encrypt', RSA_2048)),
+      invalidRequestMessage(() => resolveAlgorithm('RSA-OAEP-384', 'encrypt', RSA_2048)),
       'The algorithm RSA-OAEP-384 is not supported.',
     );
   });
 
   it('does not echo malformed names or fall for prototype keys', () => {
     assert.equal(
-      badParameterMessage(() => resolveAlgorithm('<script>', 'sign', RSA_2048)),
+      invalidRequestMessage(() => resolveAlgorithm('<script>', 'sign', RSA_2048)),
       'The algorithm (unrecognised name) is not supported.',
     );
     for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty', '']) {
       assert.match(
-        badParameterMessage(() => resolveAlgorithm(name, 'sign', RSA_2048)),
+        invalidRequestMessage(() => resolveAlgorithm(name, 'sign', RSA_2048)),
         /is not supported/,
       );
     }

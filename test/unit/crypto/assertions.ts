@@ -1,27 +1,38 @@
 /**
- * Assertions on StrongroomErrors shared by the crypto unit tests.
+ * Assertions on the CryptoErrors the crypto layer throws, shared by the crypto unit tests and the vector runners.
  */
 import assert from 'node:assert/strict';
-import { cryptoOperationFailed } from '../../../src/errors/errors.ts';
-import { isStrongroomError } from '../../../src/errors/strongroom-error.ts';
+import { cryptoOperationFailed, isCryptoError } from '../../../src/crypto/crypto-error.ts';
 
 const GENERIC = cryptoOperationFailed();
 
-/** Rejects with BadParameter whose message matches `pattern`. */
-export async function rejectsBadParameter(run: () => Promise<unknown>, pattern: RegExp): Promise<void> {
+/** The message of the invalid-request CryptoError `run` throws (synchronously); fails on anything else. */
+export function invalidRequestMessage(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    assert.ok(isCryptoError(error), `expected a CryptoError, got ${String(error)}`);
+    assert.equal(error.failure, 'invalid-request');
+    return error.message;
+  }
+  assert.fail('expected an invalid-request CryptoError');
+}
+
+/** Rejects with an invalid-request CryptoError whose message matches `pattern`. */
+export async function rejectsInvalidRequest(run: () => Promise<unknown>, pattern: RegExp): Promise<void> {
   await assert.rejects(run, (error: unknown) => {
-    assert.ok(isStrongroomError(error), `expected a StrongroomError, got ${String(error)}`);
-    assert.equal(error.code, 'BadParameter');
+    assert.ok(isCryptoError(error), `expected a CryptoError, got ${String(error)}`);
+    assert.equal(error.failure, 'invalid-request');
     assert.match(error.message, pattern);
     return true;
   });
 }
 
-/** Rejects with exactly the generic crypto failure: same code, same message, no cause. */
+/** Rejects with exactly the generic crypto failure: same kind, same message, no cause. */
 export async function rejectsCryptoFailure(run: () => Promise<unknown>): Promise<void> {
   await assert.rejects(run, (error: unknown) => {
-    assert.ok(isStrongroomError(error), `expected a StrongroomError, got ${String(error)}`);
-    assert.equal(error.code, GENERIC.code);
+    assert.ok(isCryptoError(error), `expected a CryptoError, got ${String(error)}`);
+    assert.equal(error.failure, GENERIC.failure);
     assert.equal(error.message, GENERIC.message);
     assert.equal(error.cause, undefined);
     return true;

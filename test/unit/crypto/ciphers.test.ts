@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { ALGORITHMS, type CipherAlgorithm } from '../../../src/crypto/algorithms.ts';
 import type { OctMaterial } from '../../../src/crypto/key-material.ts';
 import { decrypt, encrypt, unwrapKey, wrapKey } from '../../../src/crypto/operations.ts';
-import { rejectsBadParameter } from './assertions.ts';
+import { rejectsInvalidRequest } from './assertions.ts';
 import { AES_SIZES_UNDER_TEST, octKey, RSA_SIZES_UNDER_TEST, rsaKey } from './key-fixtures.ts';
 
 const RSA_CIPHERS = [
@@ -43,8 +43,8 @@ describe('RSA encryption', () => {
         const tooLong = new RegExp(
           `${alg} encrypts at most ${max} bytes with a ${sizeBits}-bit key; got ${max + 1} bytes`,
         );
-        await rejectsBadParameter(() => encrypt(key, alg, { plaintext: randomBytes(max + 1) }), tooLong);
-        await rejectsBadParameter(() => wrapKey(key, alg, randomBytes(max + 1)), tooLong);
+        await rejectsInvalidRequest(() => encrypt(key, alg, { plaintext: randomBytes(max + 1) }), tooLong);
+        await rejectsInvalidRequest(() => wrapKey(key, alg, randomBytes(max + 1)), tooLong);
       });
 
       it(`${alg} with RSA-${sizeBits}: decrypts what Node's publicEncrypt produced`, async () => {
@@ -70,16 +70,16 @@ describe('RSA encryption', () => {
   it('refuses iv, aad and tag, which RSA does not take', async () => {
     const key = await rsaKey(2048);
     const plaintext = randomBytes(16);
-    await rejectsBadParameter(
+    await rejectsInvalidRequest(
       () => encrypt(key, 'RSA-OAEP', { plaintext, iv: randomBytes(16) }),
       /does not take the 'iv'/,
     );
-    await rejectsBadParameter(
+    await rejectsInvalidRequest(
       () => encrypt(key, 'RSA-OAEP', { plaintext, aad: randomBytes(4) }),
       /does not take the 'aad'/,
     );
     const { ciphertext } = await encrypt(key, 'RSA-OAEP', { plaintext });
-    await rejectsBadParameter(
+    await rejectsInvalidRequest(
       () => decrypt(key, 'RSA-OAEP', { ciphertext, tag: randomBytes(16) }),
       /does not take the 'tag'/,
     );
@@ -115,20 +115,20 @@ describe('AES round trips', () => {
   it('A*GCM: refuses a caller IV on encrypt and needs iv and tag on decrypt', async () => {
     const key = await octKey(128);
     const plaintext = randomBytes(20);
-    await rejectsBadParameter(
+    await rejectsInvalidRequest(
       () => encrypt(key, 'A128GCM', { plaintext, iv: randomBytes(12) }),
       /generates its own iv/,
     );
     const { ciphertext, iv, tag } = await encrypt(key, 'A128GCM', { plaintext });
-    await rejectsBadParameter(
+    await rejectsInvalidRequest(
       () => decrypt(key, 'A128GCM', { ciphertext, tag }),
       /needs the 'iv' parameter for decrypt/,
     );
-    await rejectsBadParameter(
+    await rejectsInvalidRequest(
       () => decrypt(key, 'A128GCM', { ciphertext, iv }),
       /needs the 'tag' parameter for decrypt/,
     );
-    await rejectsBadParameter(
+    await rejectsInvalidRequest(
       () => decrypt(key, 'A128GCM', { ciphertext, iv: randomBytes(16), tag }),
       /needs a 12-byte iv; this one is 16 bytes/,
     );
@@ -142,8 +142,8 @@ describe('AES round trips', () => {
     assert.equal(generated.iv?.length, 16);
     assert.notDeepEqual(generated.iv, again.iv);
     assert.deepEqual(await decrypt(key, 'A192CBC', { ciphertext: generated.ciphertext, iv: generated.iv }), plaintext);
-    await rejectsBadParameter(() => encrypt(key, 'A192CBCPAD', { plaintext, iv: randomBytes(12) }), /16-byte iv/);
-    await rejectsBadParameter(
+    await rejectsInvalidRequest(() => encrypt(key, 'A192CBCPAD', { plaintext, iv: randomBytes(12) }), /16-byte iv/);
+    await rejectsInvalidRequest(
       () => encrypt(key, 'A192CBC', { plaintext, iv: randomBytes(16), aad: randomBytes(3) }),
       /'aad'/,
     );
@@ -151,14 +151,14 @@ describe('AES round trips', () => {
     const result = await encrypt(key, 'A192CBC', { plaintext, iv });
     assert.deepEqual(result.iv, iv);
     assert.equal(result.tag, undefined);
-    await rejectsBadParameter(() => decrypt(key, 'A192CBC', { ciphertext: result.ciphertext }), /needs the 'iv'/);
+    await rejectsInvalidRequest(() => decrypt(key, 'A192CBC', { ciphertext: result.ciphertext }), /needs the 'iv'/);
   });
 
   it('A*CBC (no padding) needs block-aligned input; A*CBCPAD pads any length', async () => {
     const key = await octKey(128);
     const iv = randomBytes(16);
     for (const length of [1, 15, 17, 31]) {
-      await rejectsBadParameter(
+      await rejectsInvalidRequest(
         () => encrypt(key, 'A128CBC', { plaintext: randomBytes(length), iv }),
         new RegExp(`encrypts whole 16-byte blocks; got ${length} bytes`),
       );
@@ -175,7 +175,10 @@ describe('AES round trips', () => {
     const key = await octKey(256);
     for (const alg of ['A256KW', 'CKM_AES_KEY_WRAP']) {
       for (const length of [0, 8, 12, 20]) {
-        await rejectsBadParameter(() => wrapKey(key, alg, randomBytes(length)), /at least 16 bytes in multiples of 8/);
+        await rejectsInvalidRequest(
+          () => wrapKey(key, alg, randomBytes(length)),
+          /at least 16 bytes in multiples of 8/,
+        );
       }
       const secret = randomBytes(40);
       const wrapped = await wrapKey(key, alg, secret);
@@ -188,7 +191,7 @@ describe('AES round trips', () => {
       assert.equal(wrapped.length, Math.max(16, Math.ceil(length / 8) * 8 + 8));
       assert.deepEqual(await unwrapKey(key, 'CKM_AES_KEY_WRAP_PAD', wrapped), secret);
     }
-    await rejectsBadParameter(() => wrapKey(key, 'CKM_AES_KEY_WRAP_PAD', Buffer.alloc(0)), /at least one byte/);
+    await rejectsInvalidRequest(() => wrapKey(key, 'CKM_AES_KEY_WRAP_PAD', Buffer.alloc(0)), /at least one byte/);
   });
 
   it('CKM_AES_KEY_WRAP(_PAD) work with every AES size; A*KW only with its own', async () => {
@@ -200,11 +203,11 @@ describe('AES round trips', () => {
       }
     }
     const key128 = await octKey(128);
-    await rejectsBadParameter(
+    await rejectsInvalidRequest(
       () => wrapKey(key128, 'A256KW', randomBytes(16)),
       /A256KW needs a 256-bit AES key; this key is 128-bit/,
     );
-    await rejectsBadParameter(
+    await rejectsInvalidRequest(
       () => encrypt(key128, 'A192GCM', { plaintext: randomBytes(16) }),
       /A192GCM needs a 192-bit AES key; this key is 128-bit/,
     );
@@ -214,11 +217,11 @@ describe('AES round trips', () => {
 describe('operation routing', () => {
   it('GCM and CBC are not key-wrap algorithms; RSA and KW serve both encrypt and wrapKey', async () => {
     const oct = await octKey(256);
-    await rejectsBadParameter(() => wrapKey(oct, 'A256GCM', randomBytes(32)), /A256GCM cannot be used for wrapKey/);
-    await rejectsBadParameter(() => unwrapKey(oct, 'A256CBCPAD', randomBytes(32)), /cannot be used for unwrapKey/);
+    await rejectsInvalidRequest(() => wrapKey(oct, 'A256GCM', randomBytes(32)), /A256GCM cannot be used for wrapKey/);
+    await rejectsInvalidRequest(() => unwrapKey(oct, 'A256CBCPAD', randomBytes(32)), /cannot be used for unwrapKey/);
     const rsa = await rsaKey(2048);
-    await rejectsBadParameter(() => wrapKey(rsa, 'RS256', randomBytes(32)), /RS256 cannot be used for wrapKey/);
-    await rejectsBadParameter(
+    await rejectsInvalidRequest(() => wrapKey(rsa, 'RS256', randomBytes(32)), /RS256 cannot be used for wrapKey/);
+    await rejectsInvalidRequest(
       () => encrypt(rsa, 'A256KW', { plaintext: randomBytes(32) }),
       /needs an oct key; this key is RSA/,
     );

@@ -1,6 +1,6 @@
 /**
  * Decrypt and unwrap must not be oracles: every failure, whatever its cause, is the same cryptoOperationFailed()
- * (same code, same message, no cause attached), and GCM never releases plaintext whose tag failed.
+ * (same kind, same message, no cause attached), and GCM never releases plaintext whose tag failed.
  * RSA1_5 is the exception by design: with OpenSSL's implicit rejection a corrupted ciphertext decrypts to a
  * deterministic pseudo-random message instead of failing, so success and failure look alike.
  */
@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { constants, publicEncrypt, randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { inspect } from 'node:util';
+import { isCryptoError } from '../../../src/crypto/crypto-error.ts';
 import { exportPrivateBytes } from '../../../src/crypto/key-encoding.ts';
 import { decrypt, encrypt, unwrapKey, wrapKey } from '../../../src/crypto/operations.ts';
-import { isStrongroomError } from '../../../src/errors/strongroom-error.ts';
 import { rejectsCryptoFailure } from './assertions.ts';
 import { octKey, rsaKey } from './key-fixtures.ts';
 
@@ -55,7 +55,8 @@ describe('AES-CBC failures', () => {
       try {
         await decrypt(key, 'A128CBCPAD', { ciphertext: tampered, iv });
       } catch (error) {
-        assert.ok(isStrongroomError(error));
+        assert.ok(isCryptoError(error));
+        assert.equal(error.failure, 'operation-failed');
         assert.equal(error.message, 'The cryptographic operation failed.');
         failures += 1;
       }

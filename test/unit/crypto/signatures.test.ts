@@ -16,7 +16,7 @@ import {
 import { describe, it } from 'node:test';
 import { ALGORITHMS, HASH_LENGTH, type HashName } from '../../../src/crypto/algorithms.ts';
 import { signDigest, verifyDigest } from '../../../src/crypto/operations.ts';
-import { rejectsBadParameter } from './assertions.ts';
+import { rejectsInvalidRequest } from './assertions.ts';
 import {
   AES_SIZES_UNDER_TEST,
   detachedPublicKey,
@@ -137,11 +137,11 @@ describe('RSA (RS*, PS*, RSNULL)', () => {
         assert.ok(await verifyDigest(key, 'RSNULL', value, signature));
         assert.equal(await verifyDigest(key, 'RSNULL', randomBytes(length), signature), false);
       }
-      await rejectsBadParameter(
+      await rejectsInvalidRequest(
         () => signDigest(key, 'RSNULL', randomBytes(k - 10)),
         new RegExp(`1 to ${k - 11} bytes`),
       );
-      await rejectsBadParameter(() => signDigest(key, 'RSNULL', Buffer.alloc(0)), /RSNULL signs 1 to/);
+      await rejectsInvalidRequest(() => signDigest(key, 'RSNULL', Buffer.alloc(0)), /RSNULL signs 1 to/);
     });
   }
 
@@ -204,33 +204,36 @@ describe('digest length and key checks', () => {
       const pattern = new RegExp(
         `${algorithm.name} takes a ${algorithm.digestLength}-byte digest; this one is ${wrong.length} bytes`,
       );
-      await rejectsBadParameter(() => signDigest(key, algorithm.name, wrong), pattern);
-      await rejectsBadParameter(() => verifyDigest(key, algorithm.name, wrong, Buffer.alloc(64)), pattern);
-      await rejectsBadParameter(() => signDigest(key, algorithm.name, Buffer.alloc(0)), /this one is 0 bytes/);
+      await rejectsInvalidRequest(() => signDigest(key, algorithm.name, wrong), pattern);
+      await rejectsInvalidRequest(() => verifyDigest(key, algorithm.name, wrong, Buffer.alloc(64)), pattern);
+      await rejectsInvalidRequest(() => signDigest(key, algorithm.name, Buffer.alloc(0)), /this one is 0 bytes/);
     }
   });
 
   it('names the mismatch between algorithm and key', async () => {
     const p256 = await ecKey('P-256');
-    await rejectsBadParameter(
+    await rejectsInvalidRequest(
       () => signDigest(p256, 'ES384', Buffer.alloc(48)),
       /^Algorithm ES384 needs a P-384 key; this key is P-256\.$/,
     );
-    await rejectsBadParameter(
+    await rejectsInvalidRequest(
       () => signDigest(p256, 'ES256K', Buffer.alloc(32)),
       /needs a P-256K key; this key is P-256/,
     );
-    await rejectsBadParameter(
+    await rejectsInvalidRequest(
       () => signDigest(p256, 'RS256', Buffer.alloc(32)),
       /RS256 needs an RSA key; this key is EC/,
     );
     const rsa = await rsaKey(2048);
     const oct = await octKey(128);
-    await rejectsBadParameter(() => signDigest(rsa, 'HS256', Buffer.alloc(32)), /needs an oct key; this key is RSA/);
-    await rejectsBadParameter(() => signDigest(oct, 'ES256', Buffer.alloc(32)), /needs an EC key; this key is oct/);
-    await rejectsBadParameter(() => signDigest(p256, 'RSA-OAEP', Buffer.alloc(32)), /RSA-OAEP cannot be used for sign/);
-    await rejectsBadParameter(() => signDigest(p256, 'ES255', Buffer.alloc(32)), /algorithm ES255 is not supported/);
-    await rejectsBadParameter(() => signDigest(p256, 'es256', Buffer.alloc(32)), /not supported/);
-    await rejectsBadParameter(() => signDigest(p256, '__proto__', Buffer.alloc(32)), /not supported/);
+    await rejectsInvalidRequest(() => signDigest(rsa, 'HS256', Buffer.alloc(32)), /needs an oct key; this key is RSA/);
+    await rejectsInvalidRequest(() => signDigest(oct, 'ES256', Buffer.alloc(32)), /needs an EC key; this key is oct/);
+    await rejectsInvalidRequest(
+      () => signDigest(p256, 'RSA-OAEP', Buffer.alloc(32)),
+      /RSA-OAEP cannot be used for sign/,
+    );
+    await rejectsInvalidRequest(() => signDigest(p256, 'ES255', Buffer.alloc(32)), /algorithm ES255 is not supported/);
+    await rejectsInvalidRequest(() => signDigest(p256, 'es256', Buffer.alloc(32)), /not supported/);
+    await rejectsInvalidRequest(() => signDigest(p256, '__proto__', Buffer.alloc(32)), /not supported/);
   });
 });
