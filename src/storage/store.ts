@@ -89,8 +89,9 @@ export interface JobReader {
 }
 export interface JobRepository extends JobReader {
   /**
-   * Takes the job's lease for `holder` until `until` when it is free, expired or already held by `holder`;
-   * true when `holder` holds it now. Two nodes asking at once: exactly one gets it.
+   * Takes the job's lease for `holder` until `until` when the job is due (no next run recorded, or it is not
+   * later than `now`) and the lease is free, expired or already held by `holder`; true when `holder` holds it
+   * now. Two nodes asking at once, or one after the other ran the job: exactly one run.
    */
   tryAcquireLease(name: string, holder: string, now: IntDate, until: IntDate): Promise<boolean>;
   /** Records a finished run and gives the lease up; ignored unless `holder` holds the lease. */

@@ -18,7 +18,8 @@ export class MemoryKeyReader implements KeyReader {
   async getKeyVersion(name: string, version?: string): Promise<KeyVersion | undefined> {
     const entry = this.#state().keys.get(name.toLowerCase());
     if (entry === undefined || entry.deletion !== undefined) return undefined;
-    return findVersion(entry, version)?.record;
+    const stored = findVersion(entry, version);
+    return stored === undefined ? undefined : withName(entry, stored.record);
   }
 
   async listKeys(page: PageRequest): Promise<Page<KeyVersionMeta>> {

@@ -144,7 +144,8 @@ const PrincipalWrites = {
 const JobWrites = {
   acquire: (name: string, holder: string, now: IntDate, until: IntDate) => (state: MemoryState): boolean => {
     const job: JobRecord = state.jobs.get(name) ?? { name };
-    const free = job.holder === undefined || (job.leaseExpires ?? 0) <= now || job.holder === holder;
+    const due = job.nextRun === undefined || job.nextRun <= now;
+    const free = due && (job.holder === undefined || (job.leaseExpires ?? 0) <= now || job.holder === holder);
     if (free) state.jobs.set(name, { ...job, holder, leaseExpires: until });
     return free;
   },

@@ -43,7 +43,8 @@ export class SqliteJobs implements JobRepository {
       .statement(
         `INSERT INTO jobs (name, holder, lease_expires) VALUES (:name, :holder, :until)
          ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, lease_expires = excluded.lease_expires
-         WHERE jobs.holder IS NULL OR jobs.lease_expires <= :now OR jobs.holder = excluded.holder`,
+         WHERE (jobs.holder IS NULL OR jobs.lease_expires <= :now OR jobs.holder = excluded.holder)
+           AND (jobs.next_run IS NULL OR jobs.next_run <= :now)`,
       )
       .run({ name, holder, until, now }).changes;
     return Number(changed) > 0;

@@ -1,0 +1,212 @@
+/**
+ * The storage contract, one suite run unchanged against every backend (the in-memory store and SQLite today;
+ * PostgreSQL joins here): every repository method, its errors (missing rows, conflicts, a failing write inside a
+ * unit), case-insensitive names, paging order, leases, and concurrent writers.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import type { KeyVersion } from '../../src/domain/keys/key-model.ts';
+import { MemoryStore } from '../../src/storage/memory/memory-store.ts';
+import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.ts';
+import { ConcurrentChangeError } from '../../src/storage/store-errors.ts';
+import type { Store } from '../../src/storage/store.ts';
+
+const directories: string[] = [];
+after(() => {
+  for (const dir of directories) rmSync(dir, { recursive: true, force: true });
+});
+
+const backends: Record<string, () => Store> = {
+  memory: () => new MemoryStore(),
+  sqlite: () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strongroom-contract-'));
+    directories.push(dir);
+    const store = new SqliteStore(join(dir, 'strongroom.db'));
+    store.migrate();
+    return store;
+  },
+};
+
+const versionId = (n: number) => n.toString(16).padStart(32, '0');
+const version = (name: string, n: number, extra: Partial<KeyVersion> = {}): KeyVersion => ({
+  name, version: versionId(n), family: 'EC', curve: 'P-256', keyOps: ['sign', 'verify'], publicJwk: {},
+  sealedMaterial: Buffer.from([n]), attributes: { enabled: true, exportable: false, created: n, updated: n }, rowVersion: 0,
+  ...extra,
+});
+
+for (const [backend, open] of Object.entries(backends)) {
+  describe(`the ${backend} store`, () => {
+    const add = (store: Store, record: KeyVersion) => store.transaction((unit) => unit.keys.addKeyVersion(record));
+
+    test('versions: latest, by id, case-insensitive names that keep their first spelling', async () => {
+      const store = open();
+      assert.equal(await add(store, version('CamelCase', 1, { tags: { a: 'b' } })), 'added');
+      assert.equal(await add(store, version('camelcase', 2)), 'added');
+      const latest = await store.reader.keys.getKeyVersion('CAMELCASE');
+      assert.equal(latest?.name, 'CamelCase');
+      assert.equal(latest?.version, versionId(2));
+      assert.equal(latest?.rowVersion, 1);
+      const first = await store.reader.keys.getKeyVersion('camelCase', versionId(1).toUpperCase());
+      assert.deepEqual(first?.tags, { a: 'b' });
+      assert.deepEqual(first?.sealedMaterial, Buffer.from([1]));
+      assert.equal(await store.reader.keys.getKeyVersion('camelcase', versionId(9)), undefined);
+      assert.equal(await store.reader.keys.getKeyVersion('nobody'), undefined);
+      await store.close();
+    });
+
+    test('listings page in order: keys by lower-cased name, versions oldest first', async () => {
+      const store = open();
+      for (const name of ['b-key', 'A-key', 'c-key', 'a2']) await add(store, version(name, name.length));
+      for (let n = 10; n < 15; n++) await add(store, version('b-key', n));
+      const first = await store.reader.keys.listKeys({ limit: 3 });
+      assert.deepEqual(first.items.map((item) => item.name), ['a2', 'A-key', 'b-key'].sort((x, y) => (x.toLowerCase() < y.toLowerCase() ? -1 : 1)));
+      const rest = await store.reader.keys.listKeys({ limit: 3, after: first.next });
+      assert.deepEqual(rest.items.map((item) => item.name), ['c-key']);
+      assert.equal(rest.next, undefined);
+      assert.equal(first.items.find((item) => item.name === 'b-key')?.version, versionId(14), 'a key is listed by its latest version');
+      const versions = await store.reader.keys.listKeyVersions('B-KEY', { limit: 4 });
+      assert.deepEqual(versions?.items.map((item) => item.version), [5, 10, 11, 12].map(versionId));
+      const more = await store.reader.keys.listKeyVersions('b-key', { limit: 4, after: versions?.next });
+      assert.deepEqual(more?.items.map((item) => item.version), [13, 14].map(versionId));
+      assert.equal(await store.reader.keys.listKeyVersions('nobody', { limit: 4 }), undefined);
+      await store.close();
+    });
+
+    test('conditional updates: applied on the row version read, refused after a concurrent change', async () => {
+      const store = open();
+      await add(store, version('k', 1, { attributes: { enabled: true, exportable: false, nbf: 5, exp: 50, created: 1, updated: 1 } }));
+      const read = await store.reader.keys.getKeyVersion('k');
+      assert.ok(read !== undefined);
+      const updated = await store.transaction((unit) =>
+        unit.keys.updateKeyVersion('K', read.version, read.rowVersion, { enabled: false, nbf: null, tags: { t: '1' }, updated: 7 }),
+      );
+      assert.equal(updated?.attributes.enabled, false);
+      assert.equal(updated?.attributes.nbf, undefined, 'null clears');
+      assert.equal(updated?.attributes.exp, 50, 'absent stays');
+      assert.equal(updated?.attributes.updated, 7);
+      assert.equal(updated?.rowVersion, read.rowVersion + 1);
+      await assert.rejects(
+        store.transaction((unit) => unit.keys.updateKeyVersion('k', read.version, read.rowVersion, { enabled: true, updated: 8 })),
+        ConcurrentChangeError,
+      );
+      assert.equal((await store.reader.keys.getKeyVersion('k'))?.attributes.enabled, false, 'the stale update left nothing');
+      assert.equal(await store.transaction((unit) => unit.keys.updateKeyVersion('k', versionId(9), 1, { updated: 9 })), undefined);
+      await store.close();
+    });
+
+    test('soft delete, the name held, recover, purge', async () => {
+      const store = open();
+      await add(store, version('gone', 1));
+      const deleted = await store.transaction((unit) => unit.keys.deleteKey('GONE', { deletedDate: 10, scheduledPurgeDate: 20 }));
+      assert.deepEqual(deleted?.deletion, { deletedDate: 10, scheduledPurgeDate: 20 });
+      assert.equal(await store.reader.keys.getKeyVersion('gone'), undefined);
+      assert.equal((await store.reader.keys.getDeletedKey('gone'))?.version, versionId(1));
+      assert.deepEqual((await store.reader.keys.listDeletedKeys({ limit: 5 })).items.map((item) => item.name), ['gone']);
+      assert.equal(await add(store, version('Gone', 2)), 'name-is-deleted');
+      assert.equal(await store.transaction((unit) => unit.keys.deleteKey('gone', { deletedDate: 11, scheduledPurgeDate: 21 })), undefined);
+      assert.equal((await store.transaction((unit) => unit.keys.recoverDeletedKey('gone')))?.name, 'gone');
+      assert.equal(await store.transaction((unit) => unit.keys.recoverDeletedKey('gone')), undefined);
+      assert.equal(await store.transaction((unit) => unit.keys.purgeDeletedKey('gone')), false, 'only deleted keys are purged');
+      await store.transaction((unit) => unit.keys.deleteKey('gone', { deletedDate: 12, scheduledPurgeDate: 22 }));
+      assert.equal(await store.transaction((unit) => unit.keys.purgeDeletedKey('gone')), true);
+      assert.equal(await store.reader.keys.getDeletedKey('gone'), undefined);
+      assert.equal(await add(store, version('gone', 3)), 'added', 'a purged name is free');
+      await store.close();
+    });
+
+    test('expired deleted keys are purged at their scheduled date, not before', async () => {
+      const store = open();
+      for (const [name, purge] of [['early', 100], ['late', 200]] as const) {
+        await add(store, version(name, 1));
+        await store.transaction((unit) => unit.keys.deleteKey(name, { deletedDate: 1, scheduledPurgeDate: purge }));
+      }
+      assert.deepEqual(await store.transaction((unit) => unit.keys.purgeExpiredKeys(99)), []);
+      assert.deepEqual(await store.transaction((unit) => unit.keys.purgeExpiredKeys(100)), ['early']);
+      assert.equal((await store.reader.keys.getDeletedKey('late'))?.name, 'late');
+      await store.close();
+    });
+
+    test('a unit of work whose write fails leaves nothing behind, and runs no after-commit callback', async () => {
+      const store = open();
+      await add(store, version('unique', 1));
+      let published = false;
+      await assert.rejects(
+        store.transaction(async (unit) => {
+          await unit.keys.addKeyVersion(version('other', 2));
+          await unit.settings.putSetting('half', 'done');
+          unit.afterCommit(() => { published = true; });
+          await unit.keys.addKeyVersion(version('unique', 1)); // the same version id again
+        }),
+        /UNIQUE/,
+      );
+      assert.equal(published, false);
+      assert.equal(await store.reader.keys.getKeyVersion('other'), undefined);
+      assert.equal(await store.reader.settings.getSetting('half'), undefined);
+      assert.equal((await store.reader.keys.listKeyVersions('unique', { limit: 10 }))?.items.length, 1);
+      let committed = false;
+      await store.transaction(async (unit) => {
+        unit.afterCommit(() => { committed = true; });
+        assert.equal(committed, false, 'not before the commit');
+      });
+      assert.equal(committed, true);
+      await store.close();
+    });
+
+    test('a unit reads its own writes before it commits', async () => {
+      const store = open();
+      await store.transaction(async (unit) => {
+        await unit.keys.addKeyVersion(version('mine', 1));
+        assert.equal((await unit.keys.getKeyVersion('mine'))?.version, versionId(1));
+        assert.equal(await store.reader.keys.getKeyVersion('mine'), undefined, 'others do not see it yet');
+      });
+      await store.close();
+    });
+
+    test('principals and settings', async () => {
+      const store = open();
+      const principal = { id: 'p1', displayName: 'app', secretHash: 'scrypt$...', created: 3 };
+      await store.transaction((unit) => unit.principals.addPrincipal(principal));
+      assert.deepEqual(await store.reader.principals.getPrincipal('p1'), principal);
+      assert.equal(await store.reader.principals.getPrincipal('p2'), undefined);
+      await assert.rejects(store.transaction((unit) => unit.principals.addPrincipal(principal)), /UNIQUE/);
+      assert.equal(await store.transaction((unit) => unit.settings.putSettingIfAbsent('s', 'first')), 'first');
+      assert.equal(await store.transaction((unit) => unit.settings.putSettingIfAbsent('s', 'second')), 'first');
+      await store.transaction((unit) => unit.settings.putSetting('s', 'third'));
+      assert.equal(await store.reader.settings.getSetting('s'), 'third');
+      await store.close();
+    });
+
+    test('job leases: one holder at a time, released by the run record, free again once expired', async () => {
+      const store = open();
+      const take = (holder: string, now: number) => store.transaction((unit) => unit.jobs.tryAcquireLease('job', holder, now, now + 10));
+      assert.equal(await take('a', 100), true);
+      assert.equal(await take('b', 105), false, 'held by a');
+      assert.equal(await take('a', 105), true, 'a may renew');
+      assert.equal(await take('b', 115), true, "a's lease expired");
+      assert.equal(await store.transaction((unit) => unit.jobs.recordRun('job', 'a', { started: 1, finished: 2, outcome: 'succeeded', nextRun: 3 })), false, 'a no longer holds it');
+      assert.equal(
+        await store.transaction((unit) => unit.jobs.recordRun('job', 'b', { started: 115, finished: 116, outcome: 'failed', error: 'boom', nextRun: 175, state: '{"n":1}' })),
+        true,
+      );
+      const job = await store.reader.jobs.getJob('job');
+      assert.deepEqual(
+        { holder: job?.holder, outcome: job?.lastOutcome, error: job?.lastError, next: job?.nextRun, state: job?.state },
+        { holder: undefined, outcome: 'failed', error: 'boom', next: 175, state: '{"n":1}' },
+      );
+      assert.equal(await take('a', 116), false, 'a recorded run frees the lease, for when the job is next due');
+      assert.equal(await take('a', 175), true);
+      await store.close();
+    });
+
+    test('concurrent writers of one name get distinct versions, none lost', async () => {
+      const store = open();
+      await Promise.all(Array.from({ length: 20 }, (_, n) => add(store, version('busy', n + 1))));
+      const versions = await store.reader.keys.listKeyVersions('busy', { limit: 25 });
+      assert.equal(new Set(versions?.items.map((item) => item.version)).size, 20);
+      await store.close();
+    });
+  });
+}
