@@ -17,10 +17,13 @@ const LATEST_VERSION = `v.seq = (SELECT MAX(seq) FROM key_versions WHERE name_lc
 export class SqliteKeys implements KeyRepository {
   readonly #connection: SqliteConnection;
   readonly #cache: ChangeAwareCache<KeyVersion> | undefined;
+  readonly #onPurge: () => void;
 
-  constructor(connection: SqliteConnection, cache?: ChangeAwareCache<KeyVersion>) {
+  /** `onPurge` is told whenever sealed material was deleted, so that the store can checkpoint it out of the WAL. */
+  constructor(connection: SqliteConnection, options: { cache?: ChangeAwareCache<KeyVersion>; onPurge?: () => void } = {}) {
     this.#connection = connection;
-    this.#cache = cache;
+    this.#cache = options.cache;
+    this.#onPurge = options.onPurge ?? (() => {});
   }
 
   async addKeyVersion(record: KeyVersion): Promise<AddVersionOutcome> {
@@ -167,6 +170,7 @@ export class SqliteKeys implements KeyRepository {
 
   async purgeDeletedKey(name: string): Promise<boolean> {
     const changed = this.#sql('DELETE FROM keys WHERE name_lc = ? AND deleted_date IS NOT NULL').run(name.toLowerCase()).changes;
+    if (Number(changed) > 0) this.#onPurge();
     return Number(changed) > 0;
   }
 
@@ -175,6 +179,7 @@ export class SqliteKeys implements KeyRepository {
       name: string;
     }>;
     this.#sql('DELETE FROM keys WHERE deleted_date IS NOT NULL AND scheduled_purge_date <= ?').run(now);
+    if (rows.length > 0) this.#onPurge();
     return rows.map((row) => row.name);
   }
 

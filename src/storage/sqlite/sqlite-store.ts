@@ -8,7 +8,10 @@
  * - the write connection runs the units of work, one at a time in this process (a mutex), each inside
  *   `BEGIN IMMEDIATE … COMMIT`. Several processes (cluster workers) share the file; SQLite's lock serializes
  *   their units, and a unit that finds the lock taken waits for it without blocking the event loop.
- * Freed pages are zeroed (`secure_delete`) so a purged key's sealed blob does not linger in the file.
+ * Purged material: freed pages are zeroed (`secure_delete`), and a unit that purged runs a checkpoint after its
+ * commit (`PRAGMA wal_checkpoint(TRUNCATE)`), so the WAL frames that still held the sealed blob are copied back
+ * and the WAL is emptied. While another connection is reading, SQLite cannot finish that checkpoint; the store
+ * then tries again shortly (a few times), and otherwise the frames go at SQLite's next automatic checkpoint.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -27,6 +30,9 @@ import { SqliteSettings } from './sqlite-settings.ts';
 
 /** How long a unit of work waits for another process's write lock before the store answers busy. */
 const WRITE_LOCK_WAIT_MS = 10_000;
+/** Retries of a post-purge checkpoint that readers kept from completing, and the pause between them. */
+const CHECKPOINT_RETRIES = 20;
+const CHECKPOINT_RETRY_MS = 50;
 
 export class SqliteStore implements Store {
   readonly backend = 'sqlite';
@@ -35,6 +41,7 @@ export class SqliteStore implements Store {
   readonly #writes: SqliteConnection;
   readonly #unit: Omit<UnitOfWork, 'afterCommit'>;
   readonly #mutex = new Mutex();
+  #purged = false;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -43,13 +50,13 @@ export class SqliteStore implements Store {
     this.#reads = path === ':memory:' ? this.#writes : new SqliteConnection(path, { busyTimeoutMs: WRITE_LOCK_WAIT_MS });
     const cache = new ChangeAwareCache<KeyVersion>(this.#reads.statement('PRAGMA data_version'));
     this.reader = {
-      keys: new SqliteKeys(this.#reads, path === ':memory:' ? undefined : cache),
+      keys: new SqliteKeys(this.#reads, path === ':memory:' ? {} : { cache }),
       principals: new SqlitePrincipals(this.#reads),
       settings: new SqliteSettings(this.#reads),
       jobs: new SqliteJobs(this.#reads),
     };
     this.#unit = {
-      keys: new SqliteKeys(this.#writes),
+      keys: new SqliteKeys(this.#writes, { onPurge: () => { this.#purged = path !== ':memory:'; } }),
       principals: new SqlitePrincipals(this.#writes),
       settings: new SqliteSettings(this.#writes),
       jobs: new SqliteJobs(this.#writes),
@@ -90,8 +97,13 @@ export class SqliteStore implements Store {
         result = await work({ ...this.#unit, afterCommit: (callback) => afterCommit.push(callback) });
         this.#writes.db.exec('COMMIT');
       } catch (error) {
+        this.#purged = false;
         if (this.#writes.db.isTransaction) this.#writes.db.exec('ROLLBACK');
         throw error;
+      }
+      if (this.#purged) {
+        this.#purged = false;
+        this.#checkpointPurged(CHECKPOINT_RETRIES);
       }
       for (const callback of afterCommit) callback();
       return result;
@@ -103,6 +115,22 @@ export class SqliteStore implements Store {
       this.#reads.close();
       this.#writes.close();
     });
+  }
+
+  /** Empties the WAL after a purge; retried in the background while readers keep it from completing. */
+  #checkpointPurged(retries: number): void {
+    if (!this.#writes.db.isOpen) return;
+    let busy: boolean;
+    try {
+      busy = (this.#writes.db.prepare('PRAGMA wal_checkpoint(TRUNCATE)').get() as { busy: number }).busy !== 0;
+    } catch (error) {
+      if (!isBusy(error)) throw error;
+      busy = true;
+    }
+    if (!busy || retries === 0) return;
+    // Between units only: a checkpoint cannot run inside another unit's open transaction.
+    const retry = () => void this.#mutex.run(async () => this.#checkpointPurged(retries - 1)).catch(() => undefined);
+    setTimeout(retry, CHECKPOINT_RETRY_MS).unref();
   }
 
   /** `BEGIN IMMEDIATE`, waiting for another process's lock in short sleeps instead of a blocking busy wait. */
