@@ -57,6 +57,18 @@ for (const host of ['localhost', 'myvault.vault.localhost'] as const) {
       });
     }
 
+    test('createKey with the key type "AES" gives an oct-HSM key, as Managed HSM does', async () => {
+      const key = await client.createKey(name('aes-by-type'), 'AES' as never, { keySize: 256 });
+      assert.equal(key.keyType, 'oct-HSM');
+      assertNoPrivateMembers(key.key);
+    });
+
+    test('listing the versions of a name that does not exist yields nothing (the pager does not throw)', async () => {
+      const versions = [];
+      for await (const version of client.listPropertiesOfKeyVersions(name('never-created'))) versions.push(version);
+      assert.deepEqual(versions, []);
+    });
+
     test('creating an existing name adds a version; get returns the latest or the one asked for', async () => {
       const first = await client.createEcKey(name('versions'), { curve: 'P-256', tags: { generation: '1' } });
       const second = await client.createEcKey(name('versions'), { curve: 'P-384', tags: { generation: '2' } });
