@@ -41,6 +41,7 @@ test('the data directory comes from the environment; its secrets are private to 
       assert.equal(statSync(join(dataDir, file)).mode & 0o077, 0, `${file} must not be readable by others`);
     }
     assert.equal(statSync(join(dataDir, 'tls', 'ca.pem')).mode & 0o777, 0o644);
+    assert.ok(server.ca.endsWith('-----END CERTIFICATE-----\n'), 'ca.pem ends with a newline, so it can be appended to a bundle');
     assert.match(server.credentials.authorityHost, new RegExp(`^https://localhost:${server.port}$`));
   } finally {
     await disposeServer(server);
