@@ -10,7 +10,7 @@
 import { publicJwk } from '../../crypto/key-encoding.ts';
 import { generateKeyMaterial } from '../../crypto/key-generation.ts';
 import { importJwk } from '../../crypto/jwk-import.ts';
-import type { KeyMaterial } from '../../crypto/key-material.ts';
+import type { KeyFamily, KeyMaterial } from '../../crypto/key-material.ts';
 import { badParameter, keyIsDeletedButRecoverable, keyNotFound } from '../../errors/errors.ts';
 import type { IntDate } from '../../lib/intdate.ts';
 import type { Readers, UnitOfWork } from '../../storage/store.ts';
@@ -53,15 +53,10 @@ export const createKey = writeOperation<NewVersionInput<CreateKeyRequest>, KeyVe
   dataAction: DataActions.createKey,
   scope: (input) => keyScope(input.name),
   audit: newVersionAudit,
-  async prepare(call, store) {
-    const { name, request } = call.input;
-    assertValidKeyName(name);
-    const spec = keySpecOf(request);
-    const keyOps = keyOperationsFor(spec.family, request.key_ops);
-    const properties = newVersionProperties(request, call.now);
-    // Generating an RSA-4096 key takes seconds: refuse a soft-deleted name before doing the work.
-    await assertNameNotDeleted(store, name);
-    return sealedVersion(call, await generateKeyMaterial(spec), keyOps, properties);
+  prepare(call, store) {
+    assertValidKeyName(call.input.name);
+    const spec = keySpecOf(call.input.request);
+    return prepareVersion(call, store, spec.family, call.input.request.key_ops, () => generateKeyMaterial(spec));
   },
   run: (_call, unit, version) => storeVersion(unit, version),
 });
@@ -71,18 +66,14 @@ export const importKey = writeOperation<NewVersionInput<ImportKeyRequest>, KeyVe
   dataAction: DataActions.importKey,
   scope: (input) => keyScope(input.name),
   audit: newVersionAudit,
-  async prepare(call, store) {
+  prepare(call, store) {
     const { name, request } = call.input;
     assertValidKeyName(name);
     if (request.key['key_hsm'] !== undefined) {
       throw badParameter('Importing a BYOK transfer blob (key_hsm) is not supported yet; import a JSON Web Key with its private members.');
     }
     const family = keyFamilyOf(request.key.kty);
-    const keyOps = keyOperationsFor(family, request.key.key_ops);
-    const properties = newVersionProperties(request, call.now);
-    const material = await importJwk(family, request.key);
-    await assertNameNotDeleted(store, name);
-    return sealedVersion(call, material, keyOps, properties);
+    return prepareVersion(call, store, family, request.key.key_ops, () => importJwk(family, request.key));
   },
   run: (_call, unit, version) => storeVersion(unit, version),
 });
@@ -104,12 +95,30 @@ export const updateKey = writeOperation<UpdateKeyInput, KeyVersion>({
   },
 });
 
+/**
+ * A new version, complete and sealed, ready for its unit of work: every rule of the request is checked first,
+ * and the name is checked against soft-deleted keys before the material is made (generating an RSA-4096 key takes
+ * seconds).
+ */
+async function prepareVersion(
+  call: OperationCall<NewVersionInput<KeyPropertiesRequest>>,
+  store: Readers,
+  family: KeyFamily,
+  requestedOps: readonly string[] | undefined,
+  makeMaterial: () => Promise<KeyMaterial>,
+): Promise<KeyVersion> {
+  const keyOps = keyOperationsFor(family, requestedOps);
+  const properties = newVersionProperties(call.input.request, call.now);
+  await assertNameNotDeleted(store, call.input.name);
+  return sealedVersion(call, await makeMaterial(), keyOps, properties);
+}
+
 function newVersionProperties(request: KeyPropertiesRequest, now: IntDate) {
   const releasePolicy = releasePolicyOf(request.release_policy);
   return { attributes: newKeyAttributes(request.attributes, releasePolicy, now), tags: request.tags, releasePolicy };
 }
 
-async function assertNameNotDeleted(store: Readers | UnitOfWork, name: string): Promise<void> {
+async function assertNameNotDeleted(store: Readers, name: string): Promise<void> {
   if ((await store.keys.getDeletedKey(name)) !== undefined) throw keyIsDeletedButRecoverable(name);
 }
 
