@@ -8,7 +8,8 @@
  * them. A security domain (issue 9) replaces this file as the source of the key-material root's keys.
  */
 import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { writeFileAtomically } from '../lib/atomic-file.ts';
 import { legacySealingKey, sealingKey, type SealingKey } from './sealing-key.ts';
 
 const KEK_BYTES = 32;
@@ -39,17 +40,30 @@ export function keyEncryptionKeyFromBytes(kek: Buffer): KeyEncryptionKey {
 /**
  * Loads the KEK file of a data directory, creating it (mode 0600) on first start. A file readable by group or
  * others is refused: a KEK anyone on the machine can read protects nothing.
+ *
+ * The file is created whole or not at all (temporary file, fsync, then a hard link that fails if the name
+ * exists, see lib/atomic-file.ts), so a crash on first start cannot leave a short KEK, and an existing KEK is
+ * never replaced: a process that loses a race to create it loads the winner's.
  */
 export function loadOrCreateKeyEncryptionKeyFile(path: string): KeyEncryptionKey {
   if (!existsSync(path)) {
-    writeFileSync(path, randomBytes(KEK_BYTES), { mode: 0o600, flag: 'wx' });
-    chmodSync(path, 0o600);
+    const fresh = randomBytes(KEK_BYTES);
+    try {
+      writeFileAtomically(path, fresh, { mode: 0o600, exclusive: true });
+    } catch (error) {
+      // EEXIST: another process created it between our check and our link; theirs is complete, so load it.
+      if (!(error instanceof Error && 'code' in error && error.code === 'EEXIST')) throw error;
+    } finally {
+      fresh.fill(0);
+    }
   }
   if ((statSync(path).mode & 0o077) !== 0) {
     throw new Error(`${path} is readable by other users; run: chmod 600 ${path}`);
   }
   const bytes = readFileSync(path);
-  if (bytes.length !== KEK_BYTES) throw new Error(`${path} is not a Strongroom key-encryption key (expected 32 bytes)`);
+  if (bytes.length !== KEK_BYTES) {
+    throw new Error(`${path} is ${bytes.length} bytes long, not a ${KEK_BYTES}-byte Strongroom key-encryption key; restore it from your backup`);
+  }
   return keyEncryptionKeyFromBytes(bytes);
 }
 

@@ -2,11 +2,16 @@
  * The first administrator: a service principal created on first start, whose credentials are written once to
  * `<data-dir>/admin-credentials.json` (mode 0600). The database keeps only the secret's hash, so the file is
  * the only copy of the secret: an operator moves it somewhere safe (and may delete it).
+ *
+ * Because it is the only copy, the file is never rewritten in place: a change (the `authorityHost` after a start
+ * on another port) replaces it atomically (lib/atomic-file.ts), and a start with nothing to change leaves it
+ * untouched. A file that is there but empty or damaged stops the start with one line saying what to do.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { generateClientSecret, hashClientSecret } from '../domain/identity/client-secrets.ts';
 import { nowIntDate } from '../lib/intdate.ts';
+import { writeFileAtomically } from '../lib/atomic-file.ts';
 import { instancePaths, type Instance } from './instance.ts';
 
 const ADMIN_PRINCIPAL_SETTING = 'identity.admin-principal-id';
@@ -18,9 +23,14 @@ export interface AdminCredentials {
   authorityHost: string;
 }
 
-/** Creates the administrator on first start; later starts find it and do nothing. */
+/** Creates the administrator on first start; later starts find it and only check its credentials file. */
 export async function ensureAdminPrincipal(instance: Instance, authorityHost: string): Promise<void> {
-  if ((await instance.store.reader.settings.getSetting(ADMIN_PRINCIPAL_SETTING)) !== undefined) return;
+  const path = instancePaths(instance.dataDir).adminCredentials;
+  if ((await instance.store.reader.settings.getSetting(ADMIN_PRINCIPAL_SETTING)) !== undefined) {
+    // Before listening, so that a damaged file is reported now rather than after the service has come up.
+    if (existsSync(path)) readCredentialsFile(path);
+    return;
+  }
   const credentials: AdminCredentials = {
     tenantId: instance.tenantId,
     clientId: randomUUID(),
@@ -28,7 +38,7 @@ export async function ensureAdminPrincipal(instance: Instance, authorityHost: st
     authorityHost,
   };
   // The file first: if the process dies before the principal is stored, the next start simply makes a new one.
-  writeCredentialsFile(instancePaths(instance.dataDir).adminCredentials, credentials);
+  writeCredentialsFile(path, credentials);
   const principal = {
     id: credentials.clientId,
     displayName: 'Strongroom administrator',
@@ -45,10 +55,35 @@ export async function ensureAdminPrincipal(instance: Instance, authorityHost: st
 export function refreshAuthorityHost(dataDir: string, authorityHost: string): void {
   const path = instancePaths(dataDir).adminCredentials;
   if (!existsSync(path)) return;
-  const credentials = JSON.parse(readFileSync(path, 'utf8')) as AdminCredentials;
+  const credentials = readCredentialsFile(path);
   if (credentials.authorityHost !== authorityHost) writeCredentialsFile(path, { ...credentials, authorityHost });
 }
 
 function writeCredentialsFile(path: string, credentials: AdminCredentials): void {
-  writeFileSync(path, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
+  writeFileAtomically(path, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
+}
+
+/** The credentials in the file, or an Error whose message tells the operator what to do. */
+function readCredentialsFile(path: string): AdminCredentials {
+  const text = readFileSync(path, 'utf8');
+  const credentials = parseCredentials(text);
+  if (credentials !== undefined) return credentials;
+  const what = text.trim() === '' ? 'is empty' : 'is not the administrator credentials file Strongroom wrote';
+  throw new Error(`${path} ${what}: put back your saved copy of it, or remove it to start without it`);
+}
+
+function parseCredentials(text: string): AdminCredentials | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const record = value as Record<string, unknown>;
+  const { tenantId, clientId, clientSecret, authorityHost } = record;
+  if (typeof tenantId !== 'string' || typeof clientId !== 'string' || typeof clientSecret !== 'string' || typeof authorityHost !== 'string') {
+    return undefined;
+  }
+  return { ...record, tenantId, clientId, clientSecret, authorityHost };
 }

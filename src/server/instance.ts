@@ -3,8 +3,12 @@
  *
  *   <data-dir>/strongroom.db            SQLite: keys (private parts sealed), principals, settings, jobs
  *   <data-dir>/key-encryption-key       the instance KEK, mode 0600 (see keystore/key-encryption-key.ts)
- *   <data-dir>/tls/ca.pem               the local CA certificate clients trust
+ *   <data-dir>/tls/ca.pem               the local CA certificate clients trust, mode 0644
  *   <data-dir>/admin-credentials.json   the first administrator's credentials, mode 0600
+ *
+ * Every one of these files is written atomically and only when its content changes (lib/atomic-file.ts), and a
+ * start refuses a data directory that is unsafe or half-made before it opens anything
+ * (data-directory-checks.ts).
  *
  * Two roots of trust come out of it: `node-identity` (the token-signing key and the TLS CA key are sealed under
  * it) and `key-material` (customer keys). Both are unlocked from the KEK file today; a security domain will
@@ -14,15 +18,17 @@
  * the schema); worker processes open it read-only in that respect.
  */
 import { createPrivateKey, randomUUID } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { nativeAddon } from '../crypto/native.ts';
 import { createSigningKey, describeSigningKey, type SigningKey } from '../domain/identity/token-service.ts';
 import { loadOrCreateKeyEncryptionKeyFile, unlockWithKek } from '../keystore/key-encryption-key.ts';
+import { writeFileAtomically } from '../lib/atomic-file.ts';
 import { RootOfTrust } from '../keystore/root-of-trust.ts';
 import { openStore } from '../storage/open-store.ts';
 import type { Store } from '../storage/store.ts';
 import { createCertificateAuthority, type CertificateAuthority } from '../tls/certificates.ts';
+import { checkDataDirectory } from './data-directory-checks.ts';
 
 export interface Instance {
   dataDir: string;
@@ -52,9 +58,7 @@ export async function openInstance(dataDir: string, options: { initialize: boole
   // A missing or stale native crypto addon is a deployment fault: stop now, not at the first signature.
   nativeAddon();
   const paths = instancePaths(dataDir);
-  if (existsSync(paths.database) && !existsSync(paths.keyEncryptionKey)) {
-    throw new Error(`${paths.keyEncryptionKey} is missing: without it the keys in ${paths.database} cannot be opened; restore it from your backup`);
-  }
+  checkDataDirectory(dataDir, paths);
   if (options.initialize) mkdirSync(paths.tlsDir, { recursive: true, mode: 0o700 });
   const kek = loadOrCreateKeyEncryptionKeyFile(paths.keyEncryptionKey);
   const store = openStore({ backend: 'sqlite', path: paths.database }, { migrate: options.initialize });
@@ -75,9 +79,8 @@ export async function openInstance(dataDir: string, options: { initialize: boole
     );
     const certificateAuthority = openCertificateAuthority(nodeIdentity, caSetting);
     if (options.initialize) {
-      // A final newline, so that the file can be appended to another CA bundle.
-      writeFileSync(paths.caCertificate, withFinalNewline(certificateAuthority.certificatePem));
-      chmodSync(paths.caCertificate, 0o644);
+      // Public (0644), and a final newline, so that the file can be appended to another CA bundle.
+      writeFileAtomically(paths.caCertificate, withFinalNewline(certificateAuthority.certificatePem), { mode: 0o644 });
     }
     return { dataDir, store, tenantId, signingKey, certificateAuthority, roots: { nodeIdentity, keyMaterial } };
   } catch (error) {
