@@ -10,9 +10,19 @@
  * client used as its authority, so a token names the host it was requested from:
  * `https://<host>/<tenant>/v2.0`. Verification accepts an https issuer for our tenant on any host our TLS
  * certificate covers; only this service holds the signing key, so a valid signature already proves the origin.
+ *
+ * What a token must also be (issue 7, Info #13), so that a valid signature is not all it takes:
+ *   - for a principal that still exists: `isActivePrincipal` is asked on first verification and again whenever
+ *     the cached verification is older than PRINCIPAL_RECHECK_SECONDS, so deleting a principal revokes its
+ *     tokens within that bound;
+ *   - no longer-lived than we issue: `iat` is required and `exp - iat` may not exceed the configured lifetime
+ *     (plus the clock tolerance), so a token claiming to last until 9999 is refused;
+ *   - not issued in the future: `iat` at most CLOCK_TOLERANCE_SECONDS ahead;
+ *   - signed canonically: only low-S ES256 signatures verify, and we issue only those (es256-low-s.ts).
  */
 import { createPublicKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, jwtVerify, SignJWT, type JWK } from 'jose';
+import { hasLowS, toLowS } from './es256-low-s.ts';
 
 export interface Principal {
   /** Object id of the service principal (also its client id). */
@@ -37,6 +47,18 @@ export interface SigningKey {
 
 const CACHE_CAPACITY = 10_000;
 const CLOCK_TOLERANCE_SECONDS = 60;
+/**
+ * How long one `isActivePrincipal` answer vouches for a cached token: a deleted principal's tokens stop working
+ * at most this long after the deletion (in every process). Short enough for revocation, long enough that a busy
+ * client costs one principal lookup per half minute rather than one per request.
+ */
+export const PRINCIPAL_RECHECK_SECONDS = 30;
+
+interface CachedVerification extends VerifiedToken {
+  /** When `isActivePrincipal` last said yes (seconds), and the re-check under way, if any. */
+  principalCheckedAt: number;
+  recheck: Promise<boolean> | undefined;
+}
 
 export function createSigningKey(): KeyObject {
   return generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
@@ -54,7 +76,8 @@ export class TokenService {
   readonly #tenantId: string;
   readonly #lifetimeSeconds: number;
   readonly #isOwnHost: (hostname: string) => boolean;
-  readonly #verified = new Map<string, VerifiedToken>();
+  readonly #isActivePrincipal: (principalId: string) => Promise<boolean>;
+  readonly #verified = new Map<string, CachedVerification>();
 
   constructor(options: {
     signingKey: SigningKey;
@@ -62,11 +85,20 @@ export class TokenService {
     lifetimeSeconds: number;
     /** Whether a host name is one this service answers to (covered by its TLS certificate). */
     isOwnHost: (hostname: string) => boolean;
+    /**
+     * Whether a principal still exists (and may use its tokens). Asked when a token is first verified and at
+     * most every PRINCIPAL_RECHECK_SECONDS after; `false` makes its tokens 'invalid'.
+     */
+    isActivePrincipal: (principalId: string) => Promise<boolean>;
   }) {
+    if (typeof options.isActivePrincipal !== 'function') {
+      throw new TypeError('TokenService needs isActivePrincipal, so that deleting a principal revokes its tokens');
+    }
     this.#signingKey = options.signingKey;
     this.#tenantId = options.tenantId;
     this.#lifetimeSeconds = options.lifetimeSeconds;
     this.#isOwnHost = options.isOwnHost;
+    this.#isActivePrincipal = options.isActivePrincipal;
   }
 
   get tenantId(): string {
@@ -87,7 +119,7 @@ export class TokenService {
   }
 
   async issue(principalId: string, audience: string, issuerOrigin: string): Promise<string> {
-    return new SignJWT({ tid: this.#tenantId, oid: principalId, appid: principalId, azp: principalId, idtyp: 'app', ver: '2.0' })
+    const jws = await new SignJWT({ tid: this.#tenantId, oid: principalId, appid: principalId, azp: principalId, idtyp: 'app', ver: '2.0' })
       .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: this.#signingKey.kid })
       .setIssuer(this.issuerFor(issuerOrigin))
       .setSubject(principalId)
@@ -97,38 +129,62 @@ export class TokenService {
       .setExpirationTime(`${this.#lifetimeSeconds}s`)
       .setJti(randomUUID())
       .sign(this.#signingKey.privateKey);
+    return toLowS(jws);
   }
 
   /** Verifies a bearer token for a request whose resource is `audience`. */
   async verify(token: string, audience: string, nowSeconds = Date.now() / 1000): Promise<Principal | TokenRejection> {
     let verified = this.#verified.get(token);
     if (verified === undefined) {
-      const fresh = await this.#verifySignedToken(token);
+      const fresh = await this.#verifySignedToken(token, nowSeconds);
       if (typeof fresh === 'string') return fresh;
-      verified = fresh;
+      if (!(await this.#isActivePrincipal(fresh.principal.id))) return 'invalid';
+      verified = { ...fresh, principalCheckedAt: nowSeconds, recheck: undefined };
       this.#remember(token, verified);
     }
     if (verified.expiresAt + CLOCK_TOLERANCE_SECONDS <= nowSeconds) {
       this.#verified.delete(token);
       return 'expired';
     }
+    if (nowSeconds - verified.principalCheckedAt >= PRINCIPAL_RECHECK_SECONDS && !(await this.#recheck(verified, nowSeconds))) {
+      this.#verified.delete(token);
+      return 'invalid';
+    }
     return verified.audience === audience.toLowerCase() ? verified.principal : 'wrong-audience';
   }
 
-  async #verifySignedToken(token: string): Promise<VerifiedToken | TokenRejection> {
+  /** One re-check per stale entry at a time: concurrent requests with the same token share its answer. */
+  #recheck(entry: CachedVerification, nowSeconds: number): Promise<boolean> {
+    entry.recheck ??= this.#isActivePrincipal(entry.principal.id)
+      .then((active) => {
+        if (active) entry.principalCheckedAt = Math.max(entry.principalCheckedAt, nowSeconds);
+        return active;
+      })
+      .finally(() => {
+        entry.recheck = undefined;
+      });
+    return entry.recheck;
+  }
+
+  async #verifySignedToken(token: string, nowSeconds: number): Promise<VerifiedToken | TokenRejection> {
+    if (!hasLowS(token)) return 'invalid';
     try {
       const { payload } = await jwtVerify(token, this.#signingKey.publicKey, {
         algorithms: ['ES256'],
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
-        requiredClaims: ['iss', 'aud', 'exp', 'sub', 'tid'],
+        currentDate: new Date(nowSeconds * 1000),
+        requiredClaims: ['iss', 'aud', 'exp', 'iat', 'sub', 'tid'],
       });
       const audience = typeof payload.aud === 'string' ? payload.aud : undefined;
-      if (audience === undefined || payload.sub === undefined || payload.exp === undefined) return 'invalid';
+      const { exp, iat } = payload;
+      if (audience === undefined || payload.sub === undefined || exp === undefined || iat === undefined) return 'invalid';
       if (payload['tid'] !== this.#tenantId || !this.#isOurIssuer(payload.iss)) return 'invalid';
+      if (iat > nowSeconds + CLOCK_TOLERANCE_SECONDS) return 'invalid';
+      if (exp - iat > this.#lifetimeSeconds + CLOCK_TOLERANCE_SECONDS) return 'invalid';
       return {
         principal: { id: payload.sub, tenantId: this.#tenantId },
         audience: audience.toLowerCase(),
-        expiresAt: payload.exp,
+        expiresAt: exp,
       };
     } catch (error) {
       return (error as { code?: unknown }).code === 'ERR_JWT_EXPIRED' ? 'expired' : 'invalid';
@@ -145,7 +201,7 @@ export class TokenService {
     }
   }
 
-  #remember(token: string, verified: VerifiedToken): void {
+  #remember(token: string, verified: CachedVerification): void {
     if (this.#verified.size >= CACHE_CAPACITY) {
       const oldest = this.#verified.keys().next();
       if (oldest.done !== true) this.#verified.delete(oldest.value);

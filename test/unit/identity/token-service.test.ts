@@ -10,6 +10,7 @@ async function service(lifetimeSeconds = 600) {
     tenantId: TENANT,
     lifetimeSeconds,
     isOwnHost: (hostname) => hostname === 'localhost' || hostname.endsWith('.vault.localhost'),
+    isActivePrincipal: async () => true,
   });
 }
 
@@ -40,4 +41,14 @@ test('an issuer on a host our certificate does not cover is invalid', async () =
   const tokens = await service();
   const token = await tokens.issue('client-1', 'https://localhost', 'https://evil.example:443');
   assert.equal(await tokens.verify(token, 'https://localhost'), 'invalid');
+});
+
+test('a TokenService cannot be built without isActivePrincipal', async () => {
+  const options = {
+    signingKey: await describeSigningKey(createSigningKey()),
+    tenantId: TENANT,
+    lifetimeSeconds: 600,
+    isOwnHost: () => true,
+  };
+  assert.throws(() => new TokenService(options as unknown as ConstructorParameters<typeof TokenService>[0]), TypeError);
 });
