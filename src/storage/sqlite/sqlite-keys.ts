@@ -8,7 +8,7 @@ import type { Deleted, DeletionInfo, KeyVersion, KeyVersionMeta, KeyVersionPatch
 import type { IntDate } from '../../lib/intdate.ts';
 import { ConcurrentChangeError } from '../store-errors.ts';
 import type { AddVersionOutcome, KeyRepository, Page, PageRequest } from '../store.ts';
-import type { ChangeAwareCache } from './change-aware-cache.ts';
+import type { ChangeAwareCache } from '../change-aware-cache.ts';
 import type { SqliteConnection } from './connection.ts';
 import { META_COLUMNS, metaFromRow, RECORD_COLUMNS, recordFromRow, withDeletion, type KeyVersionRow } from './rows.ts';
 

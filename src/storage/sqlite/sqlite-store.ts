@@ -4,7 +4,8 @@
  * Each process holds two connections to the file:
  * - the read connection answers reads outside units of work. In WAL mode it sees committed data only, so a
  *   request never observes another request's unit of work half done; its key cache is exactly as fresh as a
- *   query (`change-aware-cache.ts`).
+ *   query (`../change-aware-cache.ts`): the service gives the store the node's change beacon, which every process
+ *   bumps after each commit; without one the cache asks SQLite's `data_version` instead.
  * - the write connection runs the units of work, one at a time in this process (a mutex), each inside
  *   `BEGIN IMMEDIATE … COMMIT`. Several processes (cluster workers) share the file; SQLite's lock serializes
  *   their units, and a unit that finds the lock taken waits for it without blocking the event loop.
@@ -20,7 +21,8 @@ import type { KeyVersion } from '../../domain/keys/key-model.ts';
 import { Mutex } from '../../lib/mutex.ts';
 import { StoreBusyError } from '../store-errors.ts';
 import type { Readers, Store, UnitOfWork } from '../store.ts';
-import { ChangeAwareCache } from './change-aware-cache.ts';
+import type { ChangeBeacon } from '../change-beacon.ts';
+import { beaconProbe, ChangeAwareCache, dataVersionProbe } from '../change-aware-cache.ts';
 import { isBusy, SqliteConnection } from './connection.ts';
 import { sqliteMigrations } from './migrations.ts';
 import { SqliteJobs } from './sqlite-jobs.ts';
@@ -41,14 +43,17 @@ export class SqliteStore implements Store {
   readonly #writes: SqliteConnection;
   readonly #unit: Omit<UnitOfWork, 'afterCommit'>;
   readonly #mutex = new Mutex();
+  readonly #beacon: ChangeBeacon | undefined;
   #purged = false;
 
-  constructor(path: string) {
+  constructor(path: string, options: { beacon?: ChangeBeacon } = {}) {
+    this.#beacon = options.beacon;
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     // An in-memory database exists per connection, so there both roles share one connection.
     this.#writes = new SqliteConnection(path, { busyTimeoutMs: 0 });
     this.#reads = path === ':memory:' ? this.#writes : new SqliteConnection(path, { busyTimeoutMs: WRITE_LOCK_WAIT_MS });
-    const cache = new ChangeAwareCache<KeyVersion>(this.#reads.statement('PRAGMA data_version'));
+    const probe = this.#beacon === undefined ? dataVersionProbe(this.#reads.statement('PRAGMA data_version')) : beaconProbe(this.#beacon);
+    const cache = new ChangeAwareCache<KeyVersion>(probe);
     this.reader = {
       keys: new SqliteKeys(this.#reads, path === ':memory:' ? {} : { cache }),
       principals: new SqlitePrincipals(this.#reads),
@@ -101,6 +106,8 @@ export class SqliteStore implements Store {
         if (this.#writes.db.isTransaction) this.#writes.db.exec('ROLLBACK');
         throw error;
       }
+      // Before the write is acknowledged: every process of the node drops its cached reads at its next request.
+      this.#beacon?.signal();
       if (this.#purged) {
         this.#purged = false;
         this.#checkpointPurged(CHECKPOINT_RETRIES);
@@ -114,6 +121,7 @@ export class SqliteStore implements Store {
     await this.#mutex.run(async () => {
       this.#reads.close();
       this.#writes.close();
+      this.#beacon?.close();
     });
   }
 

@@ -1,0 +1,54 @@
+/**
+ * How the processes of one node tell each other "I committed a change", without a query on every request.
+ *
+ * A small file beside the store (`<data-dir>/strongroom.changes`) holds one 8-byte counter per process of the
+ * node (slot 0 the primary, 1..N the workers). A process bumps its own slot after each commit, before the write
+ * is acknowledged; a cache reads the whole file (one `pread` of a few hundred bytes, served from the page cache)
+ * before answering from memory, and drops everything when any slot moved. So a write acknowledged by one worker
+ * is seen by the next request on any worker of the node, for the cost of one small read instead of a database
+ * round trip (SQLite's `PRAGMA data_version` takes the WAL read lock; PostgreSQL would be a network round trip).
+ * Each slot only grows (a process's units of work run one at a time), so a stamp never repeats.
+ */
+import { closeSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+
+const SLOT_BYTES = 8;
+
+export class ChangeBeacon {
+  readonly #fd: number;
+  readonly #slot: number;
+  readonly #bytes: number;
+  readonly #counter = Buffer.alloc(SLOT_BYTES);
+
+  /**
+   * Opens the node's beacon file as process `slot` of `slots`. The primary creates (and empties) it at start,
+   * before any worker runs; workers open it as it is.
+   */
+  constructor(path: string, options: { slot: number; slots: number; create: boolean }) {
+    if (!(options.slot >= 0 && options.slot < options.slots)) throw new RangeError(`beacon slot ${options.slot} of ${options.slots}`);
+    this.#slot = options.slot;
+    this.#bytes = options.slots * SLOT_BYTES;
+    this.#fd = openSync(path, options.create ? 'w+' : 'r+', 0o600);
+    if (options.create) ftruncateSync(this.#fd, this.#bytes);
+    readSync(this.#fd, this.#counter, 0, SLOT_BYTES, this.#slot * SLOT_BYTES);
+  }
+
+  /** After every commit of this process, before the write is acknowledged. */
+  signal(): void {
+    this.#counter.writeBigUInt64LE(this.#counter.readBigUInt64LE() + 1n);
+    writeSync(this.#fd, this.#counter, 0, SLOT_BYTES, this.#slot * SLOT_BYTES);
+  }
+
+  /** A buffer for `read`, of the file's size. */
+  stampBuffer(): Buffer {
+    return Buffer.alloc(this.#bytes);
+  }
+
+  /** Reads every process's counter into `into`; two reads are equal only if nobody committed in between. */
+  read(into: Buffer): void {
+    readSync(this.#fd, into, 0, this.#bytes, 0);
+  }
+
+  close(): void {
+    closeSync(this.#fd);
+  }
+}
