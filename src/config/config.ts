@@ -5,9 +5,14 @@
  */
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import type { StoreLocation } from '../storage/open-store.ts';
 
 export interface Config {
   dataDir: string;
+  /** The store: by default the data directory's SQLite file; a PostgreSQL database for a cluster. */
+  store: StoreLocation | undefined;
+  /** The key-encryption key file, when not `<data-dir>/key-encryption-key` (containers mount it elsewhere). */
+  keyEncryptionKeyFile: string | undefined;
   host: string;
   port: number;
   /** Extra DNS names or IP addresses for the generated server certificate. */
@@ -20,6 +25,12 @@ export interface Config {
   retentionDays: number;
   tokenLifetimeSeconds: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Requests one worker process handles at once; past it, 503 with Retry-After before the body is read. */
+  maxInFlight: number;
+  /** Open connections per worker process; more are closed as they arrive. */
+  maxConnections: number;
+  /** Time a client has to send a complete request (headers and body). */
+  requestTimeoutSeconds: number;
 }
 
 interface OptionSpec {
@@ -32,11 +43,31 @@ interface OptionSpec {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/**
+ * Requests in flight per worker, by default: RSA-3072/4096 operations queue on the libuv thread pool, so the
+ * bound is a queue of 16 per pool thread; on one core that is about half a second of RSA-4096 signatures, the
+ * longest any admitted request waits. Cheap operations (ECDSA, AES) reach full throughput far below it.
+ */
+function defaultMaxInFlight(): number {
+  const poolSize = Number(process.env['UV_THREADPOOL_SIZE']);
+  return 16 * (Number.isInteger(poolSize) && poolSize > 0 ? poolSize : 4);
+}
+
 const OPTIONS: readonly OptionSpec[] = [
   {
     flag: '--data-dir', env: 'STRONGROOM_DATA_DIR', value: 'DIR',
     description: 'Directory for the database, the key-encryption key and TLS files (default ./strongroom-data).',
     apply: (c, raw) => { c.dataDir = resolve(raw); },
+  },
+  {
+    flag: '--store', env: 'STRONGROOM_STORE', value: 'URL',
+    description: 'sqlite:PATH (default: <data-dir>/strongroom.db) or postgres://user:password@host:port/db[?sslmode=…] for a cluster (PGHOST, PGUSER… fill the gaps).',
+    apply: (c, raw) => { c.store = storeLocationOf(raw); },
+  },
+  {
+    flag: '--kek-file', env: 'STRONGROOM_KEK_FILE', value: 'FILE',
+    description: 'The key-encryption key file (default <data-dir>/key-encryption-key); every node of a cluster needs a copy of the same one.',
+    apply: (c, raw) => { c.keyEncryptionKeyFile = resolve(raw); },
   },
   {
     flag: '--host', env: 'STRONGROOM_HOST', value: 'ADDRESS',
@@ -86,7 +117,33 @@ const OPTIONS: readonly OptionSpec[] = [
       c.logLevel = raw as Config['logLevel'];
     },
   },
+  {
+    flag: '--max-in-flight', env: 'STRONGROOM_MAX_IN_FLIGHT', value: 'N',
+    description: 'Requests each worker handles at once; more are answered 503 with Retry-After at once (default 16 per libuv pool thread: 64).',
+    apply: (c, raw) => { c.maxInFlight = integerIn(raw, 1, 100_000, '--max-in-flight'); },
+  },
+  {
+    flag: '--max-connections', env: 'STRONGROOM_MAX_CONNECTIONS', value: 'N',
+    description: 'Open connections per worker; connections past it are closed as they arrive (default 1024).',
+    apply: (c, raw) => { c.maxConnections = integerIn(raw, 1, 1_000_000, '--max-connections'); },
+  },
+  {
+    flag: '--request-timeout', env: 'STRONGROOM_REQUEST_TIMEOUT', value: 'SECONDS',
+    description: 'Time a client has to send a complete request, headers and body, 1 to 600 seconds (default 30); then 408.',
+    apply: (c, raw) => { c.requestTimeoutSeconds = integerIn(raw, 1, 600, '--request-timeout'); },
+  },
 ];
+
+/** `sqlite:PATH`, `postgres://…` or `postgresql://…`. */
+function storeLocationOf(raw: string): StoreLocation {
+  if (raw.startsWith('sqlite:')) {
+    const path = raw.slice('sqlite:'.length);
+    if (path === '') throw new ConfigError('--store sqlite: needs a path, e.g. sqlite:/var/lib/strongroom/strongroom.db');
+    return { backend: 'sqlite', path: resolve(path) };
+  }
+  if (/^postgres(ql)?:\/\//.test(raw)) return { backend: 'postgres', url: raw };
+  throw new ConfigError('--store must be sqlite:PATH or postgres://user:password@host:port/database');
+}
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -98,6 +155,8 @@ export class ConfigError extends Error {
 export function defaultConfig(): Config {
   return {
     dataDir: resolve('strongroom-data'),
+    store: undefined,
+    keyEncryptionKeyFile: undefined,
     host: '127.0.0.1',
     port: 8443,
     tlsNames: [],
@@ -105,6 +164,9 @@ export function defaultConfig(): Config {
     retentionDays: 90,
     tokenLifetimeSeconds: 3600,
     logLevel: 'info',
+    maxInFlight: defaultMaxInFlight(),
+    maxConnections: 1024,
+    requestTimeoutSeconds: 30,
   };
 }
 

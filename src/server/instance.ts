@@ -5,6 +5,11 @@
  *   <data-dir>/key-encryption-key       the instance KEK, mode 0600 (see keystore/key-encryption-key.ts)
  *   <data-dir>/tls/ca.pem               the local CA certificate clients trust, mode 0644
  *   <data-dir>/admin-credentials.json   the first administrator's credentials, mode 0600
+ *   <data-dir>/strongroom.changes       the node's change beacon (see storage/change-beacon.ts)
+ *
+ * With `--store postgres://…` the database is shared by the nodes of a cluster: the first node creates the
+ * shared state (tenant, token-signing key, CA, first administrator) and the others read it. The KEK file is not
+ * shared through the database: every node has a copy of it (or names one with `--kek-file`).
  *
  * Every one of these files is written atomically and only when its content changes (lib/atomic-file.ts), and a
  * start refuses a data directory that is unsafe or half-made before it opens anything
@@ -25,7 +30,8 @@ import { createSigningKey, describeSigningKey, type SigningKey } from '../domain
 import { loadOrCreateKeyEncryptionKeyFile, unlockWithKek } from '../keystore/key-encryption-key.ts';
 import { writeFileAtomically } from '../lib/atomic-file.ts';
 import { RootOfTrust } from '../keystore/root-of-trust.ts';
-import { openStore } from '../storage/open-store.ts';
+import { ChangeBeacon } from '../storage/change-beacon.ts';
+import { describeStoreLocation, openStore, type StoreLocation } from '../storage/open-store.ts';
 import type { Store } from '../storage/store.ts';
 import { createCertificateAuthority, type CertificateAuthority } from '../tls/certificates.ts';
 import { checkDataDirectory } from './data-directory-checks.ts';
@@ -52,20 +58,41 @@ export const instancePaths = (dataDir: string) => ({
   tlsDir: join(dataDir, 'tls'),
   caCertificate: join(dataDir, 'tls', 'ca.pem'),
   adminCredentials: join(dataDir, 'admin-credentials.json'),
+  changeBeacon: join(dataDir, 'strongroom.changes'),
 });
 
-export async function openInstance(dataDir: string, options: { initialize: boolean }): Promise<Instance> {
+
+export interface InstanceOptions {
+  dataDir: string;
+  /** The store; by default the data directory's SQLite file. Nodes of a cluster name one PostgreSQL database. */
+  store?: StoreLocation | undefined;
+  /** The key-encryption key file; by default `<data-dir>/key-encryption-key` (every node needs the same one). */
+  keyEncryptionKeyFile?: string | undefined;
+  /** The process that owns start-up creates what is missing and migrates the schema; workers only open. */
+  initialize: boolean;
+  /** This process's slot in the node's change beacon (slot 0 is the primary's), and how many there are. */
+  beacon?: { slot: number; slots: number } | undefined;
+}
+
+export async function openInstance(options: InstanceOptions): Promise<Instance> {
   // A missing or stale native crypto addon is a deployment fault: stop now, not at the first signature.
   nativeAddon();
+  const { dataDir } = options;
   const paths = instancePaths(dataDir);
   checkDataDirectory(dataDir, paths);
   if (options.initialize) mkdirSync(paths.tlsDir, { recursive: true, mode: 0o700 });
-  const kek = loadOrCreateKeyEncryptionKeyFile(paths.keyEncryptionKey);
-  const store = openStore({ backend: 'sqlite', path: paths.database }, { migrate: options.initialize });
+  const kekFile = options.keyEncryptionKeyFile ?? paths.keyEncryptionKey;
+  const kek = loadOrCreateKeyEncryptionKeyFile(kekFile);
+  const location = options.store ?? { backend: 'sqlite', path: paths.database };
+  const beacon = options.beacon && new ChangeBeacon(paths.changeBeacon, { ...options.beacon, create: options.initialize });
+  const store = await openStore(location, { migrate: options.initialize, beacon });
   try {
     const fingerprint = await settingOrCreate(store, SETTINGS.kekFingerprint, async () => kek.fingerprint);
     if (fingerprint !== kek.fingerprint) {
-      throw new Error(`${paths.keyEncryptionKey} is not the key-encryption key this database was created with`);
+      throw new Error(
+        `${kekFile} is not the key-encryption key this database was created with (${describeStoreLocation(location)} expects ` +
+          `fingerprint ${fingerprint.slice(0, 8)}, the file has ${kek.fingerprint.slice(0, 8)}); every node needs a copy of the first node's key-encryption-key file`,
+      );
     }
     const nodeIdentity = new RootOfTrust('node-identity');
     unlockWithKek(nodeIdentity, kek, 'node-identity');

@@ -24,7 +24,7 @@ const JOB_TICK_MS = 15_000;
 const SHUTDOWN_GRACE_MS = 10_000;
 
 type WorkerMessage = { type: 'listening'; port: number };
-type PrimaryMessage = { type: 'start'; tls: ServerCertificate };
+type PrimaryMessage = { type: 'start'; tls: ServerCertificate; slot: number };
 
 interface Running {
   port: number;
@@ -35,7 +35,7 @@ export async function serve(config: Config): Promise<void> {
   // Everything the service writes (database, key-encryption key, credentials) is for its owner only.
   process.umask(0o077);
   if (cluster.isWorker) return runWorker(config);
-  const instance = await openInstance(config.dataDir, { initialize: true });
+  const instance = await openInstance({ ...instanceOptions(config), initialize: true, beacon: { slot: 0, slots: config.workers + 1 } });
   await ensureAdminPrincipal(instance, authorityHost(config.host, config.port));
   const tls = await serverCertificate(config, instance);
   // One set of services in this process: it serves (one worker) and runs the jobs, so a purge also clears its cache.
@@ -65,7 +65,11 @@ async function startServer(config: Config, services: AppServices, tls: ServerCer
 
 async function runWorker(config: Config): Promise<void> {
   const message = await new Promise<PrimaryMessage>((resolve) => process.once('message', resolve));
-  const instance = await openInstance(config.dataDir, { initialize: false });
+  const instance = await openInstance({
+    ...instanceOptions(config),
+    initialize: false,
+    beacon: { slot: message.slot, slots: config.workers + 1 },
+  });
   const running = await startServer(config, buildServices(instance, config, message.tls.certificatePem), message.tls);
   process.send?.({ type: 'listening', port: running.port } satisfies WorkerMessage);
   onShutdownSignal(async () => {
@@ -76,11 +80,12 @@ async function runWorker(config: Config): Promise<void> {
 
 async function startWorkers(config: Config, tls: ServerCertificate): Promise<Running> {
   let stopping = false;
-  const fork = (): Promise<number> =>
+  // Worker n (1..N) keeps its slot of the change beacon across restarts; slot 0 is the primary's.
+  const fork = (slot: number): Promise<number> =>
     new Promise((resolve, reject) => {
       const worker = cluster.fork();
       let listening = false;
-      worker.send({ type: 'start', tls } satisfies PrimaryMessage);
+      worker.send({ type: 'start', tls, slot } satisfies PrimaryMessage);
       worker.on('message', (message: WorkerMessage) => {
         if (message.type !== 'listening') return;
         listening = true;
@@ -91,12 +96,12 @@ async function startWorkers(config: Config, tls: ServerCertificate): Promise<Run
         // A worker that never came up would fail the same way again: stop instead of restarting it forever.
         if (!listening) return reject(new Error(`a worker process failed to start (exit ${signal ?? code}); see its message above`));
         process.stderr.write(`Strongroom worker ${worker.process.pid} exited (${signal ?? code}); starting another\n`);
-        void fork();
+        void fork(slot);
       });
     });
   let ports: number[];
   try {
-    ports = await Promise.all(Array.from({ length: config.workers }, fork));
+    ports = await Promise.all(Array.from({ length: config.workers }, (_, index) => fork(index + 1)));
   } catch (error) {
     stopping = true;
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
@@ -138,6 +143,11 @@ function authorityHost(host: string, port: number): string {
 
 function displayHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
+}
+
+/** Where this node's store and key-encryption key are. */
+function instanceOptions(config: Config) {
+  return { dataDir: config.dataDir, store: config.store, keyEncryptionKeyFile: config.keyEncryptionKeyFile };
 }
 
 function onShutdownSignal(shutdown: () => Promise<void>): void {

@@ -1,15 +1,21 @@
 /**
- * The storage contract, one suite run unchanged against every backend (the in-memory store and SQLite today;
- * PostgreSQL joins here): every repository method, its errors (missing rows, conflicts, a failing write inside a
- * unit), case-insensitive names, paging order, leases, and concurrent writers.
+ * The storage contract, one suite run unchanged against every backend (the in-memory store, SQLite and
+ * PostgreSQL): every repository method, its errors (missing rows, conflicts, a failing write inside a unit),
+ * case-insensitive names, paging order, leases, and concurrent writers.
+ *
+ * PostgreSQL: one server for this file (`STRONGROOM_TEST_STORE`'s, or one started by harness/postgres.ts), one
+ * database migrated once as a template, and a fresh copy of it for each test. Where there is no PostgreSQL to
+ * be had, the postgres tests fail, saying why.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { testPostgres, type TestPostgres } from '../../harness/postgres.ts';
 import type { KeyVersion } from '../../src/domain/keys/key-model.ts';
 import { MemoryStore } from '../../src/storage/memory/memory-store.ts';
+import { PostgresStore } from '../../src/storage/postgres/postgres-store.ts';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.ts';
 import { ConcurrentChangeError } from '../../src/storage/store-errors.ts';
 import type { Store } from '../../src/storage/store.ts';
@@ -17,6 +23,13 @@ import type { Store } from '../../src/storage/store.ts';
 const directories: string[] = [];
 after(() => {
   for (const dir of directories) rmSync(dir, { recursive: true, force: true });
+});
+
+const postgres = await preparePostgres();
+const postgresStores: PostgresStore[] = [];
+after(async () => {
+  for (const store of postgresStores) await store.close();
+  if (!(postgres instanceof Error)) await postgres.server.close();
 });
 
 const backends: Record<string, () => Store> = {
@@ -28,7 +41,26 @@ const backends: Record<string, () => Store> = {
     store.migrate();
     return store;
   },
+  postgres: () => {
+    if (postgres instanceof Error) throw postgres;
+    const store = new PostgresStore({ url: postgres.server.createDatabaseSync({ template: postgres.template }).url });
+    postgresStores.push(store);
+    return store;
+  },
 };
+
+async function preparePostgres(): Promise<{ server: TestPostgres; template: string } | Error> {
+  try {
+    const server = await testPostgres();
+    const template = await server.createDatabase();
+    const store = new PostgresStore({ url: template.url, listen: false });
+    await store.migrate();
+    await store.close();
+    return { server, template: template.name };
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
 
 const versionId = (n: number) => n.toString(16).padStart(32, '0');
 const version = (name: string, n: number, extra: Partial<KeyVersion> = {}): KeyVersion => ({

@@ -1,0 +1,80 @@
+/**
+ * The PostgreSQL schema, as an ordered list of migrations. A migration is never edited once released: a change
+ * to the schema is a new entry at the end. The schema version is the number of migrations applied.
+ *
+ * Migration 1 is SQLite's migrations 1 and 2 in PostgreSQL's types (IntDates `bigint`, flags `boolean`, sealed
+ * material `bytea`, JSON members `json`, which keeps the text as written, member order included), plus what
+ * only a shared database needs: `store_changes`, the counter every unit that writes keys bumps (`change-feed.ts`).
+ * Key names sort in `COLLATE "C"` (code point order), whatever the database's default collation, so that
+ * paging runs in the same order as on SQLite.
+ */
+export const postgresMigrations: readonly string[] = [
+  `
+  CREATE TABLE settings (
+    name  text PRIMARY KEY,
+    value text NOT NULL
+  );
+
+  CREATE TABLE principals (
+    id           text PRIMARY KEY,
+    display_name text NOT NULL,
+    secret_hash  text NOT NULL,
+    created      bigint NOT NULL
+  );
+
+  -- One row per key name; soft delete marks the whole key, all its versions.
+  CREATE TABLE keys (
+    name_lc              text COLLATE "C" PRIMARY KEY,
+    name                 text NOT NULL,
+    deleted_date         bigint,
+    scheduled_purge_date bigint
+  );
+  CREATE INDEX keys_scheduled_purge ON keys (scheduled_purge_date) WHERE deleted_date IS NOT NULL;
+
+  -- seq orders versions: the latest version of a key is the one with the highest seq.
+  -- row_version: optimistic concurrency; every change of a version's row bumps it.
+  CREATE TABLE key_versions (
+    seq             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name_lc         text COLLATE "C" NOT NULL REFERENCES keys (name_lc) ON DELETE CASCADE,
+    version         text NOT NULL,
+    family          text NOT NULL,
+    key_size        integer,
+    curve           text,
+    key_ops         json NOT NULL,
+    public_jwk      json NOT NULL,
+    sealed_material bytea NOT NULL,
+    enabled         boolean NOT NULL,
+    nbf             bigint,
+    exp             bigint,
+    exportable      boolean NOT NULL,
+    created         bigint NOT NULL,
+    updated         bigint NOT NULL,
+    tags            json,
+    release_policy  json,
+    row_version     integer NOT NULL DEFAULT 1,
+    UNIQUE (name_lc, version)
+  );
+  CREATE INDEX key_versions_by_key ON key_versions (name_lc, seq);
+
+  -- Scheduled jobs: the lease one node holds while it runs the job, and the job's schedule and state.
+  CREATE TABLE jobs (
+    name          text PRIMARY KEY,
+    holder        text,
+    lease_expires bigint,
+    last_started  bigint,
+    last_finished bigint,
+    last_outcome  text,
+    last_error    text,
+    next_run      bigint,
+    state         text
+  );
+
+  -- Bumped by every unit of work that writes keys, in its transaction: a node that may have missed a
+  -- notification compares it with the last one it saw.
+  CREATE TABLE store_changes (
+    id      boolean PRIMARY KEY DEFAULT true CHECK (id),
+    counter bigint NOT NULL
+  );
+  INSERT INTO store_changes (id, counter) VALUES (true, 0);
+  `,
+];

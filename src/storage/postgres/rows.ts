@@ -1,0 +1,81 @@
+/**
+ * Conversion between PostgreSQL `key_versions` rows (joined with `keys`) and the domain's key records. The
+ * driver already decodes the column types: `json` members as values, `boolean`, `bytea` as a Buffer, and
+ * `bigint` as a number (the pool's own int8 parser, `connection-config.ts`).
+ */
+import type { CurveName, KeyFamily, PublicJwk } from '../../crypto/key-material.ts';
+import type { Deleted, KeyVersion, KeyVersionMeta, ReleasePolicy } from '../../domain/keys/key-model.ts';
+
+export interface KeyVersionRow {
+  seq: number;
+  name: string;
+  version: string;
+  family: string;
+  key_size: number | null;
+  curve: string | null;
+  key_ops: string[];
+  enabled: boolean;
+  nbf: number | null;
+  exp: number | null;
+  exportable: boolean;
+  created: number;
+  updated: number;
+  tags: Record<string, string> | null;
+  release_policy: ReleasePolicy | null;
+  deleted_date: number | null;
+  scheduled_purge_date: number | null;
+  row_version: number;
+  public_jwk?: PublicJwk;
+  sealed_material?: Buffer;
+}
+
+export const META_COLUMNS = `k.name, v.version, v.family, v.key_size, v.curve, v.key_ops, v.enabled, v.nbf, v.exp,
+  v.exportable, v.created, v.updated, v.tags, v.release_policy, k.deleted_date, k.scheduled_purge_date, v.seq,
+  v.row_version`;
+export const RECORD_COLUMNS = `${META_COLUMNS}, v.public_jwk, v.sealed_material`;
+
+export function metaFromRow(row: KeyVersionRow): KeyVersionMeta {
+  return {
+    name: row.name,
+    version: row.version,
+    family: row.family as KeyFamily,
+    keySize: row.key_size ?? undefined,
+    curve: (row.curve ?? undefined) as CurveName | undefined,
+    keyOps: row.key_ops,
+    attributes: {
+      enabled: row.enabled,
+      nbf: row.nbf ?? undefined,
+      exp: row.exp ?? undefined,
+      exportable: row.exportable,
+      created: row.created,
+      updated: row.updated,
+    },
+    tags: row.tags ?? undefined,
+    releasePolicy: row.release_policy ?? undefined,
+  };
+}
+
+export function recordFromRow(row: KeyVersionRow): KeyVersion {
+  if (row.public_jwk === undefined || row.sealed_material === undefined) {
+    throw new TypeError('recordFromRow needs a row selected with the record columns');
+  }
+  return { ...metaFromRow(row), publicJwk: row.public_jwk, sealedMaterial: row.sealed_material, rowVersion: row.row_version };
+}
+
+export function withDeletion<T>(row: KeyVersionRow, value: T): Deleted<T> {
+  return { ...value, deletion: { deletedDate: row.deleted_date ?? 0, scheduledPurgeDate: row.scheduled_purge_date ?? 0 } };
+}
+
+/** JSON text for a `json` column, or NULL. */
+export function jsonOrNull(value: unknown): string | null {
+  return value === undefined ? null : JSON.stringify(value);
+}
+
+/** Cached records are shared between requests: nobody may change one. */
+export function deepFreeze<T extends object>(value: T): T {
+  for (const member of Object.values(value)) {
+    // Byte buffers cannot be frozen; the sealed material is only ever read.
+    if (typeof member === 'object' && member !== null && !ArrayBuffer.isView(member)) deepFreeze(member);
+  }
+  return Object.freeze(value);
+}
