@@ -3,6 +3,10 @@
  * a temporary data directory, exactly as a user starts it. Hands back what a client needs: the URL, the CA
  * to trust, the administrator's credentials and an https.Agent that trusts the CA and resolves every
  * `*.localhost` name to 127.0.0.1 (names like `myvault.vault.localhost` do not resolve on their own).
+ *
+ * With `STRONGROOM_TEST_STORE=postgres://…` set (the second pass of `npm test` sets it), every server stores in
+ * PostgreSQL instead: a fresh database on that server per data directory (a restart on the same data directory
+ * finds its database again), unless the test asks for `store: 'sqlite'` because it is about the SQLite file.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
@@ -11,6 +15,7 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LookupFunction } from 'node:net';
+import { testPostgres, type TestPostgres } from './postgres.ts';
 
 export const projectRoot = join(import.meta.dirname, '..');
 
@@ -34,6 +39,8 @@ export interface TestServer {
 
 export interface StartOptions {
   dataDir?: string;
+  /** `sqlite` keeps the data directory's SQLite file even when the run targets PostgreSQL. */
+  store?: 'run-default' | 'sqlite';
   workers?: number;
   args?: string[];
   env?: Record<string, string>;
@@ -56,8 +63,30 @@ export function temporaryDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'strongroom-test-'));
 }
 
+/** Databases made for data directories in this process, so that a restart finds its own again. */
+const databases = new Map<string, string>();
+let postgres: Promise<TestPostgres> | undefined;
+
+/** The `--store` of a server on `dataDir`: none (SQLite) unless the run targets PostgreSQL. */
+async function storeArgs(dataDir: string, options: StartOptions): Promise<string[]> {
+  if (!targetsPostgres() || options.store === 'sqlite') return [];
+  let url = databases.get(dataDir);
+  if (url === undefined) {
+    postgres ??= testPostgres();
+    url = (await (await postgres).createDatabase()).url;
+    databases.set(dataDir, url);
+  }
+  return ['--store', url];
+}
+
+/** Whether this run stores in PostgreSQL (`STRONGROOM_TEST_STORE` is set). */
+export function targetsPostgres(): boolean {
+  return (process.env['STRONGROOM_TEST_STORE'] ?? '') !== '';
+}
+
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? temporaryDataDir();
+  const store = await storeArgs(dataDir, options);
   const child = spawn(
     process.execPath,
     [
@@ -67,6 +96,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
       ...(options.env?.['STRONGROOM_DATA_DIR'] === undefined ? ['--data-dir', dataDir] : []),
       '--workers', String(options.workers ?? 1),
       '--log-level', 'warn',
+      ...store,
       ...(options.args ?? []),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } },

@@ -14,7 +14,8 @@ import { accessToken, request } from '../../harness/https-requests.ts';
 import { disposeServer, projectRoot, startServer, temporaryDataDir } from '../../harness/server-process.ts';
 
 const main = join(projectRoot, 'src', 'main.ts');
-const run = (args: string[]) => spawnSync(process.execPath, [main, ...args], { encoding: 'utf8' });
+// A start that should fail but does not would serve forever: bound it, so the test fails instead of hanging.
+const run = (args: string[]) => spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', timeout: 60_000 });
 
 test('--help lists every option and its environment variable, and exits 0', () => {
   const result = run(['serve', '--help']);
@@ -35,7 +36,7 @@ test('a bad option is one clear line on stderr and exit code 2, before anything 
 
 test('the data directory comes from the environment; its secrets are private to the owner', async () => {
   const dataDir = join(temporaryDataDir(), 'from-env');
-  const server = await startServer({ dataDir, env: { STRONGROOM_DATA_DIR: dataDir } });
+  const server = await startServer({ dataDir, env: { STRONGROOM_DATA_DIR: dataDir }, store: 'sqlite' });
   try {
     for (const file of ['key-encryption-key', 'admin-credentials.json', 'strongroom.db']) {
       assert.equal(statSync(join(dataDir, file)).mode & 0o077, 0, `${file} must not be readable by others`);
@@ -111,7 +112,8 @@ test('a port already in use stops the service with the reason, also with several
 test('a data directory whose key-encryption key is missing or belongs to another instance is refused at start', async () => {
   const dataDir = temporaryDataDir();
   try {
-    const first = await startServer({ dataDir });
+    // About the data directory's own database: SQLite even when the run targets PostgreSQL.
+    const first = await startServer({ dataDir, store: 'sqlite' });
     await first.stop();
     const kek = join(dataDir, 'key-encryption-key');
     const original = readFileSync(kek);
@@ -128,7 +130,7 @@ test('a data directory whose key-encryption key is missing or belongs to another
     assert.match(foreign.stderr, /is not the key-encryption key this database was created with/);
 
     writeFileSync(kek, original, { mode: 0o600 });
-    await (await startServer({ dataDir })).stop();
+    await (await startServer({ dataDir, store: 'sqlite' })).stop();
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
