@@ -37,10 +37,19 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
+/** A server this harness started, which it can also crash. */
+export interface StartedServer extends TestServer {
+  /** `kill -9` of the service (its primary process; workers exit with it), as a crash would. */
+  kill(): Promise<void>;
+}
+
 export interface StartOptions {
   dataDir?: string;
-  /** `sqlite` keeps the data directory's SQLite file even when the run targets PostgreSQL. */
-  store?: 'run-default' | 'sqlite';
+  /**
+   * `sqlite` keeps the data directory's SQLite file even when the run targets PostgreSQL; `{ postgres }` names
+   * the database (the nodes of a cluster share one).
+   */
+  store?: 'run-default' | 'sqlite' | { postgres: string };
   workers?: number;
   args?: string[];
   env?: Record<string, string>;
@@ -69,6 +78,7 @@ let postgres: Promise<TestPostgres> | undefined;
 
 /** The `--store` of a server on `dataDir`: none (SQLite) unless the run targets PostgreSQL. */
 async function storeArgs(dataDir: string, options: StartOptions): Promise<string[]> {
+  if (typeof options.store === 'object') return ['--store', options.store.postgres];
   if (!targetsPostgres() || options.store === 'sqlite') return [];
   let url = databases.get(dataDir);
   if (url === undefined) {
@@ -84,7 +94,7 @@ export function targetsPostgres(): boolean {
   return (process.env['STRONGROOM_TEST_STORE'] ?? '') !== '';
 }
 
-export async function startServer(options: StartOptions = {}): Promise<TestServer> {
+export async function startServer(options: StartOptions = {}): Promise<StartedServer> {
   const dataDir = options.dataDir ?? temporaryDataDir();
   const store = await storeArgs(dataDir, options);
   const child = spawn(
@@ -115,6 +125,14 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     stop: async () => {
       agent.destroy();
       await stopChild(child);
+    },
+    kill: async () => {
+      agent.destroy();
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.removeAllListeners('exit');
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 }
