@@ -2,7 +2,8 @@
  * Runs scheduled jobs once per cluster. Every node runs a runner; on each tick, for each job that is due, a node
  * tries to take the job's lease (a row in the store, taken in a unit of work, so two nodes asking at once cannot
  * both get it), runs the job as the system caller, and records how it went and when it is due next, giving the
- * lease up. A node that dies mid-run holds the lease until it expires; then another node takes it.
+ * lease up. While a run goes on, its node renews the lease (every third of the lease time), so a long run keeps
+ * it; a node that dies mid-run stops renewing, and another node takes the job once the lease expires (seconds).
  */
 import { randomUUID } from 'node:crypto';
 import { systemContext } from '../domain/kernel/context.ts';
@@ -17,6 +18,8 @@ export interface JobRunnerOptions {
   /** This node's name in leases; random by default. */
   holder?: string;
   onFailure?: (job: string, error: unknown) => void;
+  /** How often a running job's lease is renewed; by default a third of the job's lease time. */
+  renewEveryMs?: (job: Job) => number;
 }
 
 export class JobRunner {
@@ -25,6 +28,7 @@ export class JobRunner {
   readonly #jobs: readonly Job[];
   readonly #clock: () => IntDate;
   readonly #onFailure: (job: string, error: unknown) => void;
+  readonly #renewEveryMs: (job: Job) => number;
   #timer: NodeJS.Timeout | undefined;
   #ticking: Promise<string[]> | undefined;
 
@@ -34,6 +38,7 @@ export class JobRunner {
     this.#jobs = options.jobs;
     this.#clock = options.clock;
     this.#onFailure = options.onFailure ?? (() => {});
+    this.#renewEveryMs = options.renewEveryMs ?? ((job) => (job.leaseSeconds * 1000) / 3);
   }
 
   /** Runs every job that is due and whose lease this node gets; returns the names of the jobs it ran. */
@@ -69,6 +74,16 @@ export class JobRunner {
     return ran;
   }
 
+  /** The running job's lease, extended from now (it is ours, so taking it again renews it). */
+  async #renew(job: Job): Promise<void> {
+    const now = this.#clock();
+    try {
+      await this.#store.transaction((unit) => unit.jobs.tryAcquireLease(job.name, this.holder, now, now + job.leaseSeconds));
+    } catch (error) {
+      this.#onFailure(job.name, error);
+    }
+  }
+
   async #runIfDue(job: Job): Promise<boolean> {
     const now = this.#clock();
     const record = await this.#store.reader.jobs.getJob(job.name);
@@ -80,12 +95,16 @@ export class JobRunner {
     let outcome: 'succeeded' | 'failed' = 'succeeded';
     let error: string | undefined;
     let state: string | undefined;
+    const renewal = setInterval(() => void this.#renew(job), this.#renewEveryMs(job));
+    renewal.unref();
     try {
       state = await job.run(systemContext(job.name, this.#clock), record?.state);
     } catch (failure) {
       outcome = 'failed';
       error = oneLine(failure);
       this.#onFailure(job.name, failure);
+    } finally {
+      clearInterval(renewal);
     }
     const finished = this.#clock();
     await this.#store.transaction((unit) =>

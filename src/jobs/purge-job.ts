@@ -7,7 +7,8 @@ export function purgeJob(kernel: Kernel): Job {
   return {
     name: 'purge-expired-keys',
     intervalSeconds: 60,
-    leaseSeconds: 300,
+    // Renewed while a run goes on; a node that dies mid-run frees the job after this.
+    leaseSeconds: 15,
     run: async (context) => {
       await kernel.perform(context, OPERATIONS.purgeExpiredKeys, {});
       return undefined;
