@@ -8,8 +8,13 @@
  * crypto on all cores, no HTTP). A do-nothing Node HTTPS server, loaded the same way, gives the machine's
  * HTTPS floor. Results go to bench/results/latest.{json,md}.
  *
+ * Last, the overload row (bench/overload.ts): far more connections than the service can serve, sending RSA-4096
+ * signatures for a short window; it counts what was served (200) and shed (503), the latency of the answers and
+ * the peak memory of the service's processes.
+ *
  * Environment: BENCH_SECONDS (measured seconds per operation, default 10), BENCH_CONNECTIONS (default 32),
- * BENCH_ONLY (a substring: run only matching operations).
+ * BENCH_ONLY (a substring: run only matching operations; "overload" for the overload row alone),
+ * BENCH_OVERLOAD_CONNECTIONS (default 1000), BENCH_OVERLOAD_SECONDS (default 5).
  */
 import { spawn } from 'node:child_process';
 import { constants, createHash, publicEncrypt, randomBytes, createPublicKey } from 'node:crypto';
@@ -20,6 +25,7 @@ import { accessToken, apiClient } from '../harness/https-requests.ts';
 import { disposeServer, projectRoot, startServer, type TestServer } from '../harness/server-process.ts';
 import { createCertificateAuthority, issueServerCertificate } from '../src/tls/certificates.ts';
 import { measureCeiling, type CeilingOperation } from './ceiling.ts';
+import { runOverload, type OverloadResult } from './overload.ts';
 import { ensureWrk, runLoad, type LoadRequest, type LoadResult } from './wrk.ts';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
@@ -28,6 +34,9 @@ const ONLY = process.env['BENCH_ONLY'];
 const WARMUP_SECONDS = 2;
 const CEILING_SECONDS = 3;
 const WORKERS = availableParallelism();
+const OVERLOAD_CONNECTIONS = Number(process.env['BENCH_OVERLOAD_CONNECTIONS'] ?? 1000);
+const OVERLOAD_SECONDS = Number(process.env['BENCH_OVERLOAD_SECONDS'] ?? 5);
+const OVERLOAD_OPERATION = 'overload: RS256 sign';
 
 interface Scenario {
   operation: string;
@@ -132,6 +141,7 @@ async function main(): Promise<void> {
   const selected = SCENARIOS.filter((s) => ONLY === undefined || `${s.operation} ${s.key}`.includes(ONLY));
   const server = await startServer({ workers: WORKERS });
   const rows: Row[] = [];
+  let overload: OverloadResult | undefined;
   try {
     const token = await accessToken(server);
     const api = apiClient(server, token);
@@ -140,11 +150,21 @@ async function main(): Promise<void> {
       if (created.status !== 200) throw new Error(`creating ${name} failed: ${created.text}`);
     }
     for (const scenario of selected) rows.push(await runScenario(server, api, token, scenario));
-    rows.push(await runFloor(token));
+    if (ONLY === undefined || `${OVERLOAD_OPERATION} RSA-4096`.includes(ONLY)) overload = await runOverloadRow(server, token);
+    if (selected.length > 0) rows.push(await runFloor(token));
   } finally {
     await disposeServer(server);
   }
-  report(rows);
+  report(rows, overload);
+}
+
+async function runOverloadRow(server: TestServer, token: string): Promise<OverloadResult> {
+  const load: LoadRequest = {
+    method: 'POST', token, url: `${server.url()}/keys/rsa-4096/sign?api-version=7.6`, body: { alg: 'RS256', value: b64(digest256) },
+  };
+  const result = await runOverload(server, load, { seconds: OVERLOAD_SECONDS, connections: OVERLOAD_CONNECTIONS, probeConnections: 4, settleSeconds: 5 });
+  process.stderr.write(`${formatOverload(result)}\n`);
+  return result;
 }
 
 async function runScenario(server: TestServer, api: BenchApi, token: string, scenario: Scenario): Promise<Row> {
@@ -214,7 +234,23 @@ function formatRow(row: Row): string {
   return `| ${row.operation} | ${row.key} | ${Math.round(row.requestsPerSecond).toLocaleString('en-US')}${errors} | ${row.p50Ms.toFixed(2)} | ${row.p99Ms.toFixed(2)} | ${ceiling} | ${ratio} |`;
 }
 
-function report(rows: Row[]): void {
+const OVERLOAD_HEADER = [
+  '| Operation | Key | connections | served (200) | shed (503) | other | p50 ms | p99 ms | probe 200: n, p50, p99 ms | RSS MiB before → peak (largest process) → 5 s after |',
+  '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+];
+
+function formatOverload(result: OverloadResult): string {
+  const others = Object.entries(result.otherStatuses).map(([status, count]) => `${count}×${status}`);
+  if (result.socketErrors > 0) others.push(`${result.socketErrors} socket errors`);
+  if (result.timeouts > 0) others.push(`${result.timeouts} timeouts`);
+  const mib = (value: number) => Math.round(value).toLocaleString('en-US');
+  return `| ${OVERLOAD_OPERATION} | RSA-4096 | ${result.connections.toLocaleString('en-US')} | ${result.ok.toLocaleString('en-US')} | ` +
+    `${result.shed.toLocaleString('en-US')} | ${others.length === 0 ? '0' : others.join(', ')} | ${result.p50Ms.toFixed(2)} | ${result.p99Ms.toFixed(2)} | ` +
+    `${result.probeServed}, ${result.probeP50Ms.toFixed(1)}, ${result.probeP99Ms.toFixed(1)} | ` +
+    `${mib(result.rssBeforeMiB)} → ${mib(result.rssPeakMiB)} (${mib(result.rssPeakWorkerMiB)}) → ${mib(result.rssAfterMiB)} |`;
+}
+
+function report(rows: Row[], overload: OverloadResult | undefined): void {
   const about = machine();
   const when = new Date().toISOString();
   const markdown = [
@@ -228,16 +264,29 @@ function report(rows: Row[]): void {
     '|---|---|---:|---:|---:|---:|---:|',
     ...rows.map(formatRow),
     '',
+    ...(overload === undefined ? [] : [
+      `Overload: wrk, 1 thread, ${overload.connections.toLocaleString('en-US')} keep-alive connections for ${overload.seconds} s, each sending the next ` +
+        'request as soon as it has an answer (no backoff); p50/p99 over every answered request (200 and 503). The probe: ' +
+        '4 more connections, one request at a time, timing the served ones. RSS: the service\'s processes, sampled every 100 ms.',
+      '',
+      ...OVERLOAD_HEADER,
+      formatOverload(overload),
+      '',
+    ]),
   ].join('\n');
   const directory = join(projectRoot, 'bench', 'results');
   mkdirSync(directory, { recursive: true });
-  const json = JSON.stringify({ measured: when, machine: about, workers: WORKERS, connections: CONNECTIONS, seconds: SECONDS, rows }, null, 2);
+  const json = JSON.stringify({ measured: when, machine: about, workers: WORKERS, connections: CONNECTIONS, seconds: SECONDS, rows, overload }, null, 2);
   // Only the latest run is kept; git history keeps the earlier ones.
   writeFileSync(join(directory, 'latest.md'), markdown);
   writeFileSync(join(directory, 'latest.json'), `${json}\n`);
   process.stdout.write(`\n${markdown}\nSaved to bench/results/latest.md and latest.json.\n`);
   if (rows.some((row) => row.errors > 0)) {
     process.stderr.write('Some requests failed (see the errors column): the numbers above are not valid.\n');
+    process.exitCode = 1;
+  }
+  if (overload !== undefined && Object.keys(overload.otherStatuses).some((status) => Number(status) >= 500)) {
+    process.stderr.write('The overload run was answered with 5xx other than 503: the service failed under load.\n');
     process.exitCode = 1;
   }
 }

@@ -66,8 +66,13 @@ export function runLoad(request: LoadRequest, options: { seconds: number; connec
   }
 }
 
+/** A Lua string literal of `text`. */
+export function luaQuote(text: string): string {
+  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
 function luaScript(request: LoadRequest): string {
-  const quote = (text: string) => `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  const quote = luaQuote;
   return [
     `wrk.method = ${quote(request.method)}`,
     request.body === undefined ? '' : `wrk.body = ${quote(JSON.stringify(request.body))}`,

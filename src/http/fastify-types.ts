@@ -11,6 +11,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Identity endpoints (OpenID discovery, token, JWKS) need neither a bearer token nor an api-version. */
     identity?: boolean;
+    /** The health endpoint (`/healthz`) needs neither either, and answers in its own small shape. */
+    health?: boolean;
     /** The operation of the kernel's catalogue this data-plane route performs. */
     operation?: OperationName;
   }

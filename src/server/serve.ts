@@ -58,7 +58,7 @@ export async function serve(config: Config): Promise<void> {
 }
 
 async function startServer(config: Config, services: AppServices, tls: ServerCertificate): Promise<Running> {
-  const app = buildApp(services, { tls, logLevel: config.logLevel });
+  const app = buildApp(services, { tls, logLevel: config.logLevel, limits: config });
   await app.listen({ host: config.host, port: config.port });
   return { port: (app.server.address() as AddressInfo).port, close: () => app.close() };
 }

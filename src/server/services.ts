@@ -5,6 +5,7 @@
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { AppServices } from '../app.ts';
+import { nodeHealth } from '../api/health/health-routes.ts';
 import type { Config } from '../config/config.ts';
 import { TokenService } from '../domain/identity/token-service.ts';
 import { discardAudit } from '../domain/kernel/audit.ts';
@@ -29,6 +30,7 @@ export function buildServices(instance: Instance, config: Config, servedCertific
   });
   return {
     kernel,
+    health: () => nodeHealth(store, () => instance.roots.keyMaterial.isUnsealed),
     clock: nowIntDate,
     tokens: new TokenService({
       signingKey: instance.signingKey,

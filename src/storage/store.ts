@@ -119,5 +119,7 @@ export interface Store {
   readonly backend: string;
   readonly reader: Readers;
   transaction<T>(work: (unit: UnitOfWork) => Promise<T>): Promise<T>;
+  /** Resolves when the store answers a trivial query now; rejects (StoreBusyError) when it cannot be reached. */
+  checkHealth(): Promise<void>;
   close(): Promise<void>;
 }

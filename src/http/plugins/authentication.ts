@@ -19,7 +19,8 @@ const REJECTION_MESSAGES: Record<TokenRejection, string> = {
 export function installAuthentication(app: FastifyInstance, tokens: TokenService): void {
   app.decorateRequest('principal', undefined);
   app.addHook('onRequest', async (request) => {
-    if (request.routeOptions.config.identity === true) return;
+    const { config } = request.routeOptions;
+    if (config.identity === true || config.health === true) return;
     const host = request.host;
     if (!isValidHostHeader(host)) throw badParameter('The Host header is missing or invalid.');
     const resource = resourceFor(host);

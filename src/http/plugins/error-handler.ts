@@ -5,14 +5,18 @@
  * validation, body size, media type, malformed requests) are mapped to the closest wire code; their messages
  * are rewritten so that no part of a request body is ever echoed (a JSON syntax error would quote it, and an
  * import body holds private key material). Anything else is a bug: logged with the request id, answered 500.
+ * A request no route serves is 405 MethodNotAllowed (with `Allow`) when its path exists for other methods
+ * (../route-methods.ts says when), 404 NotFound otherwise; neither repeats the path.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { internalError } from '../../errors/errors.ts';
 import { isStrongroomError, StrongroomError } from '../../errors/strongroom-error.ts';
 import { toWireError } from '../../domain/kernel/wire-errors.ts';
 import { errorEnvelope } from '../envelope.ts';
+import { trackRouteMethods } from '../route-methods.ts';
 
 export function installErrorHandler(app: FastifyInstance): void {
+  const routeMethods = trackRouteMethods(app);
   app.setErrorHandler((error: FastifyError | StrongroomError, request, reply) => {
     const mapped = toStrongroomError(error);
     if (mapped.status >= 500) {
@@ -21,7 +25,9 @@ export function installErrorHandler(app: FastifyInstance): void {
     sendError(reply, mapped);
   });
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
-    sendError(reply, new StrongroomError('NotFound', `The requested operation does not exist: ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}`));
+    const allowed = routeMethods.allowedMethods(request.method, request.url);
+    if (allowed === undefined) return sendError(reply, new StrongroomError('NotFound', 'The requested operation does not exist.'));
+    sendError(reply, new StrongroomError('MethodNotAllowed', 'The requested operation does not support this HTTP method.', { headers: { allow: allowed.join(', ') } }));
   });
 }
 
@@ -45,7 +51,9 @@ function toStrongroomError(thrown: FastifyError | StrongroomError): StrongroomEr
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new StrongroomError('RequestEntityTooLarge', 'The request body is larger than this operation accepts.');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new StrongroomError('UnsupportedMediaType', 'The request body must be JSON (Content-Type: application/json).');
+      return new StrongroomError('UnsupportedMediaType', 'The request body must be JSON in UTF-8 (Content-Type: application/json).');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new StrongroomError('BadParameter', 'The request body does not match its Content-Length.');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new StrongroomError('BadParameter', 'The request body is not valid JSON.');

@@ -73,6 +73,8 @@ export class MemoryStore implements Store {
     return result;
   }
 
+  async checkHealth(): Promise<void> {}
+
   async close(): Promise<void> {}
 
   #countWrite(): void {

@@ -146,6 +146,10 @@ export class PostgresStore implements Store {
   }
 
   /** The change counter: bumped once by every committed unit of work that wrote keys, on any node. */
+  async checkHealth(): Promise<void> {
+    await this.#poolSql.rows('SELECT 1');
+  }
+
   async changeCounter(): Promise<number> {
     const [row] = await this.#poolSql.rows<{ counter: number }>('SELECT counter FROM store_changes');
     return row?.counter ?? 0;

@@ -117,6 +117,10 @@ export class SqliteStore implements Store {
     });
   }
 
+  async checkHealth(): Promise<void> {
+    this.#reads.statement('SELECT 1').get();
+  }
+
   async close(): Promise<void> {
     await this.#mutex.run(async () => {
       this.#reads.close();

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildApp } from '../../../src/app.ts';
+import { defaultConfig } from '../../../src/config/config.ts';
 import { createSigningKey, describeSigningKey, TokenService } from '../../../src/domain/identity/token-service.ts';
 import { NON_HTTP_CALLERS, OPERATIONS, type OperationName } from '../../../src/domain/kernel/catalogue.ts';
 import { DataActions } from '../../../src/domain/rbac/data-actions.ts';
@@ -25,7 +26,10 @@ async function app() {
     isActivePrincipal: async () => true,
   });
   const tls = await issueServerCertificate(await createCertificateAuthority(), ['localhost']);
-  return buildApp({ kernel, clock: () => 0, tokens, principals: store.reader.principals }, { tls, logLevel: 'silent' });
+  return buildApp(
+    { kernel, clock: () => 0, tokens, principals: store.reader.principals, health: async () => ({ store: 'reachable', keyMaterial: 'unlocked' }) },
+    { tls, logLevel: 'silent', limits: defaultConfig() },
+  );
 }
 
 test('every operation has a route, or a caller that is not HTTP and is documented', async () => {

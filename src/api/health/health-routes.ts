@@ -1,0 +1,25 @@
+/**
+ * `GET /healthz`, for load balancers and orchestrators: no token, no api-version. 200 when this node can serve
+ * key operations (its store answers and its key material is unlocked), 503 otherwise, with what is wrong; the
+ * body names nothing secret (no URL, no host of the database).
+ */
+import type { FastifyInstance } from 'fastify';
+
+export interface HealthReport {
+  store: 'reachable' | 'unreachable';
+  keyMaterial: 'unlocked' | 'locked';
+}
+
+export function registerHealthRoutes(app: FastifyInstance, check: () => Promise<HealthReport>): void {
+  app.get('/healthz', { config: { health: true } }, async (_request, reply) => {
+    const report = await check();
+    const healthy = report.store === 'reachable' && report.keyMaterial === 'unlocked';
+    return reply.code(healthy ? 200 : 503).header('retry-after', healthy ? undefined : '5').send({ status: healthy ? 'healthy' : 'unhealthy', ...report });
+  });
+}
+
+/** The report of a node: whether its store answers now, and whether its key-material root is unlocked. */
+export async function nodeHealth(store: { checkHealth(): Promise<void> }, keyMaterialUnlocked: () => boolean): Promise<HealthReport> {
+  const reachable = await store.checkHealth().then(() => true, () => false);
+  return { store: reachable ? 'reachable' : 'unreachable', keyMaterial: keyMaterialUnlocked() ? 'unlocked' : 'locked' };
+}

@@ -1,0 +1,24 @@
+/**
+ * The headers every answer of the service carries, whichever path wrote it (a route, Fastify's own refusals,
+ * or the raw answers to requests Node's parser refused): the request id and the hardening headers the service
+ * sends. One list, so that no path forgets one.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+export const HARDENING_HEADERS: Readonly<Record<string, string>> = {
+  'cache-control': 'no-cache',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+};
+
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Sets the request id, the echo of a well-formed client request id and the hardening headers. */
+export function setResponseHeaders(request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('x-ms-request-id', request.id);
+  const clientRequestId = request.headers['x-ms-client-request-id'];
+  if (typeof clientRequestId === 'string' && CLIENT_REQUEST_ID.test(clientRequestId)) {
+    reply.header('x-ms-client-request-id', clientRequestId);
+  }
+  reply.headers(HARDENING_HEADERS);
+}
