@@ -30,7 +30,7 @@ describe('the challenge', () => {
       `Bearer authorization="https://localhost:${server.port}/${server.credentials.tenantId}", resource="https://localhost"`,
     );
     assert.equal(response.headers['content-type'], 'application/json; charset=utf-8');
-    assert.deepEqual(response.json, { error: { code: 'Unauthorized', message: 'Request is missing a Bearer or PoP token.' } });
+    assert.deepEqual(response.json, { error: { code: 'Unauthorized', message: 'AKV10000: Request is missing a Bearer, PoP, or MTLS_POP token.' } });
   });
 
   for (const [host, resource] of [

@@ -28,7 +28,7 @@ export function installAuthentication(app: FastifyInstance, tokens: TokenService
     const challenge = () => `Bearer authorization="${originOf(host)}/${tokens.tenantId}", resource="${resource}"`;
     const token = bearerTokenOf(request.headers.authorization);
     if (token === undefined) {
-      throw unauthorized('Request is missing a Bearer or PoP token.', { 'www-authenticate': challenge() });
+      throw unauthorized('AKV10000: Request is missing a Bearer, PoP, or MTLS_POP token.', { 'www-authenticate': challenge() });
     }
     const outcome = await tokens.verify(token, resource);
     if (typeof outcome === 'string') {

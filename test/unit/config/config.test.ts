@@ -24,7 +24,21 @@ test('bad values and unknown options are clear errors', () => {
 
 test('--help documents every option with its environment variable', () => {
   const text = helpText();
-  for (const word of ['--data-dir', 'STRONGROOM_DATA_DIR', '--port', 'STRONGROOM_PORT', '--host', 'STRONGROOM_HOST', '--tls-cert', '--workers']) {
+  for (const word of [
+    '--data-dir', 'STRONGROOM_DATA_DIR', '--port', 'STRONGROOM_PORT', '--host', 'STRONGROOM_HOST', '--tls-cert', '--workers',
+    '--store', 'STRONGROOM_STORE', '--kek-file', 'STRONGROOM_KEK_FILE', '--max-in-flight', 'STRONGROOM_MAX_IN_FLIGHT',
+    '--max-connections', 'STRONGROOM_MAX_CONNECTIONS', '--request-timeout', 'STRONGROOM_REQUEST_TIMEOUT',
+  ]) {
     assert.ok(text.includes(word), word);
   }
+});
+
+test('--store takes sqlite:PATH or a PostgreSQL URL, and nothing else', () => {
+  assert.deepEqual(loadConfig(['--store', 'sqlite:/var/lib/strongroom/s.db'], {}).store, { backend: 'sqlite', path: '/var/lib/strongroom/s.db' });
+  assert.deepEqual(loadConfig([], { STRONGROOM_STORE: 'postgres://u:p@db:5432/strongroom?sslmode=verify-full' }).store, {
+    backend: 'postgres',
+    url: 'postgres://u:p@db:5432/strongroom?sslmode=verify-full',
+  });
+  assert.equal(loadConfig([], {}).store, undefined, 'the default is the data directory\'s SQLite file');
+  for (const bad of ['mysql://db/x', 'sqlite:', '/tmp/file.db']) assert.throws(() => loadConfig(['--store', bad], {}), ConfigError, bad);
 });
