@@ -12,9 +12,14 @@
  * signatures for a short window; it counts what was served (200) and shed (503), the latency of the answers and
  * the peak memory of the service's processes.
  *
+ * The operations run on each store: the embedded SQLite file, then PostgreSQL (a throw-away server,
+ * harness/postgres.ts). The raw ceiling is measured once per operation. Then the scale run (bench/scale.ts):
+ * get-key and list-page latency, and start-up time, with 1 k, 100 k and 1 M keys seeded in each store.
+ *
  * Environment: BENCH_SECONDS (measured seconds per operation, default 10), BENCH_CONNECTIONS (default 32),
  * BENCH_ONLY (a substring: run only matching operations; "overload" for the overload row alone),
- * BENCH_OVERLOAD_CONNECTIONS (default 1000), BENCH_OVERLOAD_SECONDS (default 5).
+ * BENCH_STORE (sqlite, postgres, or both: the default), BENCH_SCALE (0 skips the scale run; BENCH_SCALE_SIZES
+ * sets its sizes), BENCH_OVERLOAD_CONNECTIONS (default 1000), BENCH_OVERLOAD_SECONDS (default 5).
  */
 import { spawn } from 'node:child_process';
 import { constants, createHash, publicEncrypt, randomBytes, createPublicKey } from 'node:crypto';
@@ -22,10 +27,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { availableParallelism, cpus, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { accessToken, apiClient } from '../harness/https-requests.ts';
+import { startPostgres } from '../harness/postgres.ts';
 import { disposeServer, projectRoot, startServer, type TestServer } from '../harness/server-process.ts';
 import { createCertificateAuthority, issueServerCertificate } from '../src/tls/certificates.ts';
 import { measureCeiling, type CeilingOperation } from './ceiling.ts';
 import { runOverload, type OverloadResult } from './overload.ts';
+import { runScaleBench, scaleMarkdown, type ScaleResult } from './scale.ts';
 import { ensureWrk, runLoad, type LoadRequest, type LoadResult } from './wrk.ts';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
@@ -37,6 +44,9 @@ const WORKERS = availableParallelism();
 const OVERLOAD_CONNECTIONS = Number(process.env['BENCH_OVERLOAD_CONNECTIONS'] ?? 1000);
 const OVERLOAD_SECONDS = Number(process.env['BENCH_OVERLOAD_SECONDS'] ?? 5);
 const OVERLOAD_OPERATION = 'overload: RS256 sign';
+const STORES = (process.env['BENCH_STORE'] ?? 'both') === 'both' ? (['sqlite', 'postgres'] as const) : ([process.env['BENCH_STORE']] as const);
+const SCALE = process.env['BENCH_SCALE'] !== '0' && ONLY === undefined;
+type StoreName = 'sqlite' | 'postgres';
 
 interface Scenario {
   operation: string;
@@ -48,6 +58,7 @@ interface Scenario {
 interface Row extends LoadResult {
   operation: string;
   key: string;
+  store?: StoreName | undefined;
   ceilingOpsPerSecond?: number | undefined;
   ratio?: number | undefined;
 }
@@ -139,23 +150,35 @@ const SCENARIOS: Scenario[] = [
 async function main(): Promise<void> {
   ensureWrk();
   const selected = SCENARIOS.filter((s) => ONLY === undefined || `${s.operation} ${s.key}`.includes(ONLY));
-  const server = await startServer({ workers: WORKERS });
   const rows: Row[] = [];
+  const ceilings = new Map<string, number>();
   let overload: OverloadResult | undefined;
-  try {
-    const token = await accessToken(server);
-    const api = apiClient(server, token);
-    for (const [name, body] of Object.entries(KEYS)) {
-      const created = await api.post(`/keys/${name}/create`, body);
-      if (created.status !== 200) throw new Error(`creating ${name} failed: ${created.text}`);
+  let token = '';
+  for (const store of STORES) {
+    if (store !== 'sqlite' && store !== 'postgres') throw new Error(`BENCH_STORE must be sqlite, postgres or both, not ${store}`);
+    const postgres = store === 'postgres' ? await startPostgres() : undefined;
+    const server = await startServer({
+      workers: WORKERS,
+      store: postgres === undefined ? 'sqlite' : { postgres: (await postgres.createDatabase()).url },
+    });
+    try {
+      token = await accessToken(server);
+      const api = apiClient(server, token);
+      for (const [name, body] of Object.entries(KEYS)) {
+        const created = await api.post(`/keys/${name}/create`, body);
+        if (created.status !== 200) throw new Error(`creating ${name} failed: ${created.text}`);
+      }
+      for (const scenario of selected) rows.push(await runScenario(server, api, token, scenario, store, ceilings));
+      const overloadWanted = ONLY === undefined || `${OVERLOAD_OPERATION} RSA-4096`.includes(ONLY);
+      if (overloadWanted && store === 'sqlite') overload = await runOverloadRow(server, token);
+    } finally {
+      await disposeServer(server);
+      await postgres?.close();
     }
-    for (const scenario of selected) rows.push(await runScenario(server, api, token, scenario));
-    if (ONLY === undefined || `${OVERLOAD_OPERATION} RSA-4096`.includes(ONLY)) overload = await runOverloadRow(server, token);
-    if (selected.length > 0) rows.push(await runFloor(token));
-  } finally {
-    await disposeServer(server);
   }
-  report(rows, overload);
+  if (selected.length > 0) rows.push(await runFloor(token));
+  const scale = SCALE ? await runScaleBench({ log: (line) => process.stderr.write(`${line}\n`) }) : undefined;
+  report(rows, overload, scale);
 }
 
 async function runOverloadRow(server: TestServer, token: string): Promise<OverloadResult> {
@@ -167,17 +190,30 @@ async function runOverloadRow(server: TestServer, token: string): Promise<Overlo
   return result;
 }
 
-async function runScenario(server: TestServer, api: BenchApi, token: string, scenario: Scenario): Promise<Row> {
+async function runScenario(
+  server: TestServer,
+  api: BenchApi,
+  token: string,
+  scenario: Scenario,
+  store: StoreName,
+  ceilings: Map<string, number>,
+): Promise<Row> {
   const { path, ...request } = await scenario.request(api);
   const load: LoadRequest = { ...request, token, url: `${server.url()}${path}?api-version=7.6` };
   const probe = await (request.method === 'GET' ? api.get(path) : api.post(path, request.body));
   if (probe.status !== 200) throw new Error(`${scenario.operation}: the probe request failed: ${probe.text}`);
   runLoad(load, { seconds: WARMUP_SECONDS, connections: CONNECTIONS });
   const result = runLoad(load, { seconds: SECONDS, connections: CONNECTIONS });
-  const ceiling = scenario.ceiling === undefined ? undefined : await measureCeiling(scenario.ceiling, CEILING_SECONDS);
+  const ceilingKey = `${scenario.operation} ${scenario.key}`;
+  let ceiling = ceilings.get(ceilingKey);
+  if (ceiling === undefined && scenario.ceiling !== undefined) {
+    ceiling = await measureCeiling(scenario.ceiling, CEILING_SECONDS);
+    ceilings.set(ceilingKey, ceiling);
+  }
   const row: Row = {
     operation: scenario.operation,
     key: scenario.key,
+    store,
     ...result,
     ceilingOpsPerSecond: ceiling,
     ratio: ceiling === undefined ? undefined : result.requestsPerSecond / ceiling,
@@ -231,7 +267,7 @@ function formatRow(row: Row): string {
   const ceiling = row.ceilingOpsPerSecond === undefined ? '—' : Math.round(row.ceilingOpsPerSecond).toLocaleString('en-US');
   const ratio = row.ratio === undefined ? '—' : `${Math.round(row.ratio * 100)}%`;
   const errors = row.errors === 0 ? '' : ` (${row.errors} errors)`;
-  return `| ${row.operation} | ${row.key} | ${Math.round(row.requestsPerSecond).toLocaleString('en-US')}${errors} | ${row.p50Ms.toFixed(2)} | ${row.p99Ms.toFixed(2)} | ${ceiling} | ${ratio} |`;
+  return `| ${row.operation} | ${row.key} | ${row.store ?? '—'} | ${Math.round(row.requestsPerSecond).toLocaleString('en-US')}${errors} | ${row.p50Ms.toFixed(2)} | ${row.p99Ms.toFixed(2)} | ${ceiling} | ${ratio} |`;
 }
 
 const OVERLOAD_HEADER = [
@@ -250,7 +286,7 @@ function formatOverload(result: OverloadResult): string {
     `${mib(result.rssBeforeMiB)} → ${mib(result.rssPeakMiB)} (${mib(result.rssPeakWorkerMiB)}) → ${mib(result.rssAfterMiB)} |`;
 }
 
-function report(rows: Row[], overload: OverloadResult | undefined): void {
+function report(rows: Row[], overload: OverloadResult | undefined, scale: ScaleResult[] | undefined): void {
   const about = machine();
   const when = new Date().toISOString();
   const markdown = [
@@ -260,8 +296,8 @@ function report(rows: Row[], overload: OverloadResult | undefined): void {
       `${SECONDS} s per operation after a ${WARMUP_SECONDS} s warm-up, on the same cores as the service. ` +
       `Raw ceiling: the same operation with Node's crypto on all ${about.cores} cores, no HTTP.`,
     '',
-    '| Operation | Key | req/s | p50 ms | p99 ms | raw ceiling ops/s | req/s ÷ ceiling |',
-    '|---|---|---:|---:|---:|---:|---:|',
+    '| Operation | Key | Store | req/s | p50 ms | p99 ms | raw ceiling ops/s | req/s ÷ ceiling |',
+    '|---|---|---|---:|---:|---:|---:|---:|',
     ...rows.map(formatRow),
     '',
     ...(overload === undefined ? [] : [
@@ -273,10 +309,11 @@ function report(rows: Row[], overload: OverloadResult | undefined): void {
       formatOverload(overload),
       '',
     ]),
+    ...(scale === undefined ? [] : [scaleMarkdown(scale), '']),
   ].join('\n');
   const directory = join(projectRoot, 'bench', 'results');
   mkdirSync(directory, { recursive: true });
-  const json = JSON.stringify({ measured: when, machine: about, workers: WORKERS, connections: CONNECTIONS, seconds: SECONDS, rows, overload }, null, 2);
+  const json = JSON.stringify({ measured: when, machine: about, workers: WORKERS, connections: CONNECTIONS, seconds: SECONDS, rows, overload, scale }, null, 2);
   // Only the latest run is kept; git history keeps the earlier ones.
   writeFileSync(join(directory, 'latest.md'), markdown);
   writeFileSync(join(directory, 'latest.json'), `${json}\n`);
