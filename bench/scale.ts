@@ -360,7 +360,10 @@ const whole = (value: number) => Math.round(value).toLocaleString('en-US');
 
 function formatLoad(load: ScaleLoad): string {
   const errors = load.errors === 0 ? '' : ` (${whole(load.errors)} errors)`;
-  return `${whole(load.requestsPerSecond)}${errors} · ${load.p50Ms.toFixed(2)} · ${load.p99Ms.toFixed(2)}`;
+  // Latencies are those of answered requests; with none answered in the window there are none.
+  if (load.requests === 0) return `none answered in ${SECONDS} s${errors}`;
+  const rate = load.requestsPerSecond >= 10 ? whole(load.requestsPerSecond) : load.requestsPerSecond.toFixed(1);
+  return `${rate}${errors} · ${load.p50Ms.toFixed(2)} · ${load.p99Ms.toFixed(2)}`;
 }
 
 export function scaleMarkdown(results: ScaleResult[]): string {

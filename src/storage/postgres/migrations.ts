@@ -30,6 +30,8 @@ export const postgresMigrations: readonly string[] = [
     scheduled_purge_date bigint
   );
   CREATE INDEX keys_scheduled_purge ON keys (scheduled_purge_date) WHERE deleted_date IS NOT NULL;
+  -- Deleted keys page by name without walking the active ones.
+  CREATE INDEX keys_deleted_by_name ON keys (name_lc) WHERE deleted_date IS NOT NULL;
 
   -- seq orders versions: the latest version of a key is the one with the highest seq.
   -- row_version: optimistic concurrency; every change of a version's row bumps it.

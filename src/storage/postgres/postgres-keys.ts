@@ -22,6 +22,18 @@ import type { Sql, SqlValue } from './sql.ts';
 
 const LATEST_VERSION = `v.seq = (SELECT MAX(seq) FROM key_versions WHERE name_lc = k.name_lc)`;
 
+/**
+ * One page of keys with their latest versions: the page of key rows first (an index walk in name order that
+ * stops at the limit), then each key's latest version by a lateral lookup. Joining first and filtering on the
+ * latest version made PostgreSQL read every key after the position (4 s a page at 1 M keys).
+ */
+function pageOfKeysSql(which: string): string {
+  return `SELECT ${META_COLUMNS}
+    FROM (SELECT * FROM keys k WHERE ${which} AND k.name_lc > $1 ORDER BY k.name_lc LIMIT $2) k
+    CROSS JOIN LATERAL (SELECT * FROM key_versions v WHERE v.name_lc = k.name_lc ORDER BY v.seq DESC LIMIT 1) v
+    ORDER BY k.name_lc`;
+}
+
 export interface PostgresKeysOptions {
   cache?: KeyCache<KeyVersion> | undefined;
   /** Told the lower-cased name of every key a statement changed (or may have changed). */
@@ -137,12 +149,7 @@ export class PostgresKeys implements KeyRepository {
   }
 
   async listKeys(page: PageRequest): Promise<Page<KeyVersionMeta>> {
-    const rows = await this.#sql.rows<KeyVersionRow>(
-      `SELECT ${META_COLUMNS} FROM keys k JOIN key_versions v ON v.name_lc = k.name_lc
-       WHERE k.deleted_date IS NULL AND ${LATEST_VERSION} AND k.name_lc > $1
-       ORDER BY k.name_lc LIMIT $2`,
-      [page.after ?? '', page.limit + 1],
-    );
+    const rows = await this.#sql.rows<KeyVersionRow>(pageOfKeysSql('k.deleted_date IS NULL'), [page.after ?? '', page.limit + 1]);
     return pageOf(rows, page.limit, metaFromRow, (row) => row.name.toLowerCase());
   }
 
@@ -181,12 +188,7 @@ export class PostgresKeys implements KeyRepository {
   }
 
   async listDeletedKeys(page: PageRequest): Promise<Page<Deleted<KeyVersionMeta>>> {
-    const rows = await this.#sql.rows<KeyVersionRow>(
-      `SELECT ${META_COLUMNS} FROM keys k JOIN key_versions v ON v.name_lc = k.name_lc
-       WHERE k.deleted_date IS NOT NULL AND ${LATEST_VERSION} AND k.name_lc > $1
-       ORDER BY k.name_lc LIMIT $2`,
-      [page.after ?? '', page.limit + 1],
-    );
+    const rows = await this.#sql.rows<KeyVersionRow>(pageOfKeysSql('k.deleted_date IS NOT NULL'), [page.after ?? '', page.limit + 1]);
     return pageOf(rows, page.limit, (row) => withDeletion(row, metaFromRow(row)), (row) => row.name.toLowerCase());
   }
 

@@ -52,6 +52,9 @@ export const sqliteMigrations: readonly string[] = [
   -- Optimistic concurrency: every change of a version's row bumps its row version.
   ALTER TABLE key_versions ADD COLUMN row_version INTEGER NOT NULL DEFAULT 1;
 
+  -- Deleted keys page by name without walking the active ones.
+  CREATE INDEX keys_deleted_by_name ON keys (name_lc) WHERE deleted_date IS NOT NULL;
+
   -- Scheduled jobs: the lease one node holds while it runs the job, and the job's schedule and state.
   CREATE TABLE jobs (
     name          TEXT PRIMARY KEY,

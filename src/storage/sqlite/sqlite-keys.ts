@@ -109,7 +109,7 @@ export class SqliteKeys implements KeyRepository {
     const changed = this.#sql(
       `UPDATE key_versions SET ${assignments.join(', ')}
        WHERE name_lc = :name_lc AND version = :version AND row_version = :expected
-         AND name_lc IN (SELECT name_lc FROM keys WHERE deleted_date IS NULL)`,
+         AND EXISTS (SELECT 1 FROM keys WHERE keys.name_lc = :name_lc AND keys.deleted_date IS NULL)`,
     ).run(values).changes;
     if (Number(changed) > 0) return this.#readKeyVersion(name.toLowerCase(), version.toLowerCase());
     if (this.#readKeyVersion(name.toLowerCase(), version.toLowerCase()) === undefined) return undefined;
