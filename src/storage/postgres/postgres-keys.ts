@@ -17,7 +17,8 @@ import type { IntDate } from '../../lib/intdate.ts';
 import { ConcurrentChangeError } from '../store-errors.ts';
 import type { AddVersionOutcome, KeyRepository, Page, PageRequest } from '../store.ts';
 import type { KeyCache } from './key-cache.ts';
-import { deepFreeze, jsonOrNull, META_COLUMNS, metaFromRow, RECORD_COLUMNS, recordFromRow, withDeletion, type KeyVersionRow } from './rows.ts';
+import { deepFreeze, jsonOrNull, pageOf } from '../record-helpers.ts';
+import { META_COLUMNS, metaFromRow, RECORD_COLUMNS, recordFromRow, withDeletion, type KeyVersionRow } from './rows.ts';
 import type { Sql, SqlValue } from './sql.ts';
 
 const LATEST_VERSION = `v.seq = (SELECT MAX(seq) FROM key_versions WHERE name_lc = k.name_lc)`;
@@ -229,15 +230,4 @@ function seqPosition(after: string | undefined): number | undefined {
   const seq = Math.floor(Number(after));
   if (Number.isNaN(seq) || seq > Number.MAX_SAFE_INTEGER) return undefined;
   return Math.max(seq, 0);
-}
-
-function pageOf<T>(
-  rows: KeyVersionRow[],
-  limit: number,
-  map: (row: KeyVersionRow) => T,
-  position: (row: KeyVersionRow) => string,
-): Page<T> {
-  const items = rows.slice(0, limit);
-  const last = items.at(-1);
-  return rows.length > limit && last !== undefined ? { items: items.map(map), next: position(last) } : { items: items.map(map) };
 }

@@ -65,17 +65,3 @@ export function recordFromRow(row: KeyVersionRow): KeyVersion {
 export function withDeletion<T>(row: KeyVersionRow, value: T): Deleted<T> {
   return { ...value, deletion: { deletedDate: row.deleted_date ?? 0, scheduledPurgeDate: row.scheduled_purge_date ?? 0 } };
 }
-
-/** JSON text for a `json` column, or NULL. */
-export function jsonOrNull(value: unknown): string | null {
-  return value === undefined ? null : JSON.stringify(value);
-}
-
-/** Cached records are shared between requests: nobody may change one. */
-export function deepFreeze<T extends object>(value: T): T {
-  for (const member of Object.values(value)) {
-    // Byte buffers cannot be frozen; the sealed material is only ever read.
-    if (typeof member === 'object' && member !== null && !ArrayBuffer.isView(member)) deepFreeze(member);
-  }
-  return Object.freeze(value);
-}

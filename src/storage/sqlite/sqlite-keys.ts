@@ -10,6 +10,7 @@ import { ConcurrentChangeError } from '../store-errors.ts';
 import type { AddVersionOutcome, KeyRepository, Page, PageRequest } from '../store.ts';
 import type { ChangeAwareCache } from '../change-aware-cache.ts';
 import type { SqliteConnection } from './connection.ts';
+import { deepFreeze, jsonOrNull, pageOf } from '../record-helpers.ts';
 import { META_COLUMNS, metaFromRow, RECORD_COLUMNS, recordFromRow, withDeletion, type KeyVersionRow } from './rows.ts';
 
 const LATEST_VERSION = `v.seq = (SELECT MAX(seq) FROM key_versions WHERE name_lc = k.name_lc)`;
@@ -186,28 +187,4 @@ export class SqliteKeys implements KeyRepository {
   #sql(sql: string) {
     return this.#connection.statement(sql);
   }
-}
-
-function pageOf<T>(
-  rows: KeyVersionRow[],
-  limit: number,
-  map: (row: KeyVersionRow) => T,
-  position: (row: KeyVersionRow) => string,
-): Page<T> {
-  const items = rows.slice(0, limit);
-  const last = items.at(-1);
-  return rows.length > limit && last !== undefined ? { items: items.map(map), next: position(last) } : { items: items.map(map) };
-}
-
-/** Cached records are shared between requests: nobody may change one. */
-function deepFreeze<T extends object>(value: T): T {
-  for (const member of Object.values(value)) {
-    // Byte buffers cannot be frozen; the sealed material is only ever read.
-    if (typeof member === 'object' && member !== null && !ArrayBuffer.isView(member)) deepFreeze(member);
-  }
-  return Object.freeze(value);
-}
-
-function jsonOrNull(value: unknown): string | null {
-  return value === undefined ? null : JSON.stringify(value);
 }
