@@ -4,21 +4,11 @@
  * committed version, so of two nodes asking at once exactly one gets it.
  */
 import type { JobRecord, JobRun } from '../../jobs/job-model.ts';
+import { jobFromRow, type JobRow } from '../job-rows.ts';
 import type { IntDate } from '../../lib/intdate.ts';
 import type { JobRepository } from '../store.ts';
 import type { Sql } from './sql.ts';
 
-interface JobRow {
-  name: string;
-  holder: string | null;
-  lease_expires: number | null;
-  last_started: number | null;
-  last_finished: number | null;
-  last_outcome: string | null;
-  last_error: string | null;
-  next_run: number | null;
-  state: string | null;
-}
 
 export class PostgresJobs implements JobRepository {
   readonly #sql: Sql;
@@ -29,17 +19,7 @@ export class PostgresJobs implements JobRepository {
 
   async getJob(name: string): Promise<JobRecord | undefined> {
     const [row] = await this.#sql.rows<JobRow>('SELECT * FROM jobs WHERE name = $1', [name]);
-    return row && {
-      name: row.name,
-      holder: row.holder ?? undefined,
-      leaseExpires: row.lease_expires ?? undefined,
-      lastStarted: row.last_started ?? undefined,
-      lastFinished: row.last_finished ?? undefined,
-      lastOutcome: (row.last_outcome ?? undefined) as JobRecord['lastOutcome'],
-      lastError: row.last_error ?? undefined,
-      nextRun: row.next_run ?? undefined,
-      state: row.state ?? undefined,
-    };
+    return row && jobFromRow(row);
   }
 
   async tryAcquireLease(name: string, holder: string, now: IntDate, until: IntDate): Promise<boolean> {

@@ -1,20 +1,10 @@
 /** Job leases and schedules on SQLite (the `jobs` table); units of work serialize the lease race. */
 import type { JobRecord, JobRun } from '../../jobs/job-model.ts';
+import { jobFromRow, type JobRow } from '../job-rows.ts';
 import type { IntDate } from '../../lib/intdate.ts';
 import type { JobRepository } from '../store.ts';
 import type { SqliteConnection } from './connection.ts';
 
-interface JobRow {
-  name: string;
-  holder: string | null;
-  lease_expires: number | null;
-  last_started: number | null;
-  last_finished: number | null;
-  last_outcome: string | null;
-  last_error: string | null;
-  next_run: number | null;
-  state: string | null;
-}
 
 export class SqliteJobs implements JobRepository {
   readonly #connection: SqliteConnection;
@@ -25,17 +15,7 @@ export class SqliteJobs implements JobRepository {
 
   async getJob(name: string): Promise<JobRecord | undefined> {
     const row = this.#connection.statement('SELECT * FROM jobs WHERE name = ?').get(name) as JobRow | undefined;
-    return row && {
-      name: row.name,
-      holder: row.holder ?? undefined,
-      leaseExpires: row.lease_expires ?? undefined,
-      lastStarted: row.last_started ?? undefined,
-      lastFinished: row.last_finished ?? undefined,
-      lastOutcome: (row.last_outcome ?? undefined) as JobRecord['lastOutcome'],
-      lastError: row.last_error ?? undefined,
-      nextRun: row.next_run ?? undefined,
-      state: row.state ?? undefined,
-    };
+    return row && jobFromRow(row);
   }
 
   async tryAcquireLease(name: string, holder: string, now: IntDate, until: IntDate): Promise<boolean> {
