@@ -19,10 +19,10 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import https from 'node:https';
-import { connect } from 'node:tls';
 import { after, before, test } from 'node:test';
 import { SignJWT, importJWK } from 'jose';
 import { accessToken, apiClient } from '../../harness/https-requests.ts';
+import { parseRawAnswer, rawExchange } from '../../harness/raw-https.ts';
 import { disposeServer, loopbackLookup, startServer, type TestServer } from '../../harness/server-process.ts';
 import { errorCatalogue } from '../../src/errors/catalogue.ts';
 
@@ -333,22 +333,11 @@ function send(server: TestServer, agent: https.Agent, fuzz: FuzzCase): Promise<A
   });
 }
 
-function sendRaw(server: TestServer, bytes: Buffer): Promise<Answer | string> {
-  return new Promise((resolve) => {
-    let text = '';
-    const socket = connect({ port: server.port, host: '127.0.0.1', ca: server.ca, servername: 'localhost' }, () => socket.write(bytes));
-    const timer = setTimeout(() => socket.destroy(), 5000);
-    socket.on('data', (chunk: Buffer) => { text += chunk.toString('latin1'); });
-    socket.on('error', () => undefined);
-    socket.on('close', () => {
-      clearTimeout(timer);
-      const end = text.indexOf('\r\n\r\n');
-      if (end === -1) return resolve(`no answer on the raw socket (${JSON.stringify(text.slice(0, 80))})`);
-      const [statusLine = '', ...lines] = text.slice(0, end).split('\r\n');
-      const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
-      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(statusLine)?.[1] ?? 0), headers, text: text.slice(end + 4) });
-    });
-  });
+async function sendRaw(server: TestServer, bytes: Buffer): Promise<Answer | string> {
+  const text = await rawExchange(server, bytes);
+  if (!text.includes('\r\n\r\n')) return `no answer on the raw socket (${JSON.stringify(text.slice(0, 80))})`;
+  const answer = parseRawAnswer(text);
+  return { status: answer.status, headers: answer.headers, text: answer.body };
 }
 
 /** What must hold of every answer; a description of what did not, or undefined. */

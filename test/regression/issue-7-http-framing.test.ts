@@ -7,52 +7,15 @@
  * of the request. Raw TLS sockets, since no HTTP client sends these bytes.
  */
 import assert from 'node:assert/strict';
-import { connect } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { accessToken } from '../../harness/https-requests.ts';
+import { parseRawAnswer, rawExchange, type RawAnswer } from '../../harness/raw-https.ts';
 import { disposeServer, startServer, type TestServer } from '../../harness/server-process.ts';
 
-interface RawAnswer {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-  text: string;
-}
 
-/**
- * Writes raw bytes on a fresh TLS connection and reads one answer: complete when its Content-Length is in,
- * or when the server closes, or after 2 s (an answer without length, as Node's own were).
- */
-function exchange(server: TestServer, bytes: string | Buffer): Promise<RawAnswer> {
-  return new Promise((resolve) => {
-    let text = '';
-    const socket = connect({ port: server.port, host: '127.0.0.1', ca: server.ca, servername: 'localhost' }, () => socket.write(bytes));
-    const finish = () => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(parseAnswer(text));
-    };
-    const timer = setTimeout(finish, 2000);
-    socket.on('data', (chunk: Buffer) => {
-      text += chunk.toString('latin1');
-      const answer = parseAnswer(text);
-      if (answer.headers['content-length'] !== undefined && Buffer.byteLength(answer.body, 'latin1') >= Number(answer.headers['content-length'])) finish();
-    });
-    socket.on('error', () => undefined);
-    socket.on('close', finish);
-  });
-}
-
-function parseAnswer(text: string): RawAnswer {
-  const end = text.indexOf('\r\n\r\n');
-  const head = end === -1 ? text : text.slice(0, end);
-  const [statusLine = '', ...lines] = head.split('\r\n');
-  const headers: Record<string, string> = {};
-  for (const line of lines) {
-    const colon = line.indexOf(':');
-    if (colon > 0) headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(statusLine)?.[1] ?? 0), headers, body: end === -1 ? '' : text.slice(end + 4), text };
+/** One answer to raw bytes on a fresh TLS connection (complete at its Content-Length, the close, or 2 s). */
+async function exchange(server: TestServer, bytes: string | Buffer): Promise<RawAnswer> {
+  return parseRawAnswer(await rawExchange(server, bytes, { waitMs: 2000, untilComplete: true }));
 }
 
 /** The envelope, the request id, the hardening headers, and none of `echoed` anywhere in the answer. */

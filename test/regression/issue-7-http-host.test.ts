@@ -6,21 +6,14 @@
  * agrees with it, is served as usual.
  */
 import assert from 'node:assert/strict';
-import { connect } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { accessToken } from '../../harness/https-requests.ts';
+import { rawExchange } from '../../harness/raw-https.ts';
 import { disposeServer, startServer, type TestServer } from '../../harness/server-process.ts';
 
 /** One request on a fresh TLS connection (`Connection: close`), the whole answer as text. */
 function exchange(server: TestServer, head: string): Promise<string> {
-  return new Promise((resolve) => {
-    let text = '';
-    const socket = connect({ port: server.port, host: '127.0.0.1', ca: server.ca, servername: 'localhost' }, () => socket.write(`${head}Connection: close\r\n\r\n`));
-    const timer = setTimeout(() => socket.destroy(), 5000);
-    socket.on('data', (chunk: Buffer) => { text += chunk.toString('latin1'); });
-    socket.on('error', () => undefined);
-    socket.on('close', () => { clearTimeout(timer); resolve(text); });
-  });
+  return rawExchange(server, `${head}Connection: close\r\n\r\n`);
 }
 
 function statusAndBody(text: string): { status: number; body: { error?: { code?: string; message?: string } } } {

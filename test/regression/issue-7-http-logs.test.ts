@@ -14,9 +14,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { accessToken, apiClient, request } from '../../harness/https-requests.ts';
+import { rawExchange } from '../../harness/raw-https.ts';
 import { loopbackLookup, projectRoot, type AdminCredentials, type TestServer } from '../../harness/server-process.ts';
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
@@ -57,17 +57,6 @@ async function startLogged(level: string): Promise<LoggedServer> {
   };
 }
 
-/** Writes raw bytes on a fresh TLS connection and collects whatever comes back until the server closes or 1 s passes. */
-function rawExchange(server: TestServer, bytes: string | Buffer): Promise<string> {
-  return new Promise((resolve) => {
-    let answer = '';
-    const socket = connect({ port: server.port, host: '127.0.0.1', ca: server.ca, servername: 'localhost' }, () => socket.write(bytes));
-    const timer = setTimeout(() => socket.destroy(), 1000);
-    socket.on('data', (chunk: Buffer) => { answer += chunk.toString('latin1'); });
-    socket.on('error', () => undefined);
-    socket.on('close', () => { clearTimeout(timer); resolve(answer); });
-  });
-}
 
 /** The forms a secret could take in a log line: as text, as pino's byte array of a Buffer, base64, hex. */
 function encodingsOf(secret: string): string[] {
@@ -131,7 +120,7 @@ before(async () => {
     assert.equal((await api.post('/keys/created/create', { kty: 'EC', crv: 'P-256' })).status, 200);
     assert.equal((await api.post('/keys/imported/sign', { alg: 'RS256', value: Buffer.alloc(32, 1).toString('base64url') })).status, 200);
     assert.equal((await api.get('/keys/imported')).status, 200);
-    await Promise.all(hostileRequests(token).map((raw) => rawExchange(server, raw)));
+    await Promise.all(hostileRequests(token).map((raw) => rawExchange(server, raw, { waitMs: 1000 })));
     // And the same through a well-formed client, with a body that is not JSON and one that is too large.
     await request(server, { method: 'PUT', path: '/keys/leak?api-version=7.6', token, body: `{"key":${JSON.stringify(jwk)}` });
     await request(server, { method: 'PUT', path: '/keys/leak?api-version=7.6', token, body: { key: jwk, pad: 'p'.repeat(300 * 1024) } });
