@@ -27,8 +27,7 @@
  * can call `runScaleBench` and `scaleMarkdown` instead.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { accessToken, apiClient } from '../harness/https-requests.ts';
@@ -36,18 +35,13 @@ import { startPostgres, type OwnedPostgres } from '../harness/postgres.ts';
 import { startServer, temporaryDataDir, type StartOptions } from '../harness/server-process.ts';
 import { nowIntDate } from '../src/lib/intdate.ts';
 import { openStore, type StoreLocation } from '../src/storage/open-store.ts';
+import { RESULT_HOOK, runScript, type LoadResult } from './wrk.ts';
 import { checkSeeded, MAX_SEEDED_KEYS, NAME_DIGITS, NAME_PREFIX, seededName, seedPostgresBulk, seedThroughStore, type SeedOutcome } from './seed-keys.ts';
 
 export type ScaleBackend = 'sqlite' | 'postgres';
 
-export interface ScaleLoad {
-  requestsPerSecond: number;
-  requests: number;
-  p50Ms: number;
-  p99Ms: number;
-  /** Non-2xx answers and socket errors. */
-  errors: number;
-}
+/** req/s, p50, p99 and errors of one wrk run (non-2xx answers and socket errors count as errors). */
+export type ScaleLoad = LoadResult;
 
 export interface ScaleResult {
   backend: ScaleBackend;
@@ -83,7 +77,6 @@ const SECONDS = 5;
 const BATCH = 10_000;
 const PAGE = 25;
 const API_VERSION = '7.6';
-const RESULT_MARKER = 'WRK_RESULT ';
 
 export async function runScaleBench(options: ScaleOptions = {}): Promise<ScaleResult[]> {
   const sizes = options.sizes ?? DEFAULT_SCALE_SIZES;
@@ -282,12 +275,7 @@ function scriptFrame(token: string, body: string[]): string {
     `wrk.headers["Authorization"] = ${luaString(`Bearer ${token}`)}`,
     'math.randomseed(20240601)',
     ...body,
-    'done = function(summary, latency, requests)',
-    '  local e = summary.errors',
-    `  io.write(string.format('${RESULT_MARKER}{"requests":%d,"durationUs":%d,"errors":%d,"p50Us":%d,"p99Us":%d}\\n',`,
-    '    summary.requests, summary.duration, e.connect + e.read + e.write + e.status + e.timeout,',
-    '    latency:percentile(50), latency:percentile(99)))',
-    'end',
+    RESULT_HOOK,
     '',
   ].join('\n');
 }
@@ -334,24 +322,7 @@ function listPageScript(token: string, size: number): string {
 }
 
 function runWrk(script: string, url: string, seconds: number): ScaleLoad {
-  const dir = mkdtempSync(join(tmpdir(), 'strongroom-scale-wrk-'));
-  try {
-    const file = join(dir, 'load.lua');
-    writeFileSync(file, script);
-    const run = spawnSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--timeout', '10s', '-s', file, url], { encoding: 'utf8' });
-    const line = run.stdout.split('\n').find((candidate) => candidate.startsWith(RESULT_MARKER));
-    if (line === undefined) throw new Error(`wrk produced no result:\n${run.stdout}\n${run.stderr}`);
-    const raw = JSON.parse(line.slice(RESULT_MARKER.length)) as { requests: number; durationUs: number; errors: number; p50Us: number; p99Us: number };
-    return {
-      requestsPerSecond: raw.requests / (raw.durationUs / 1e6),
-      requests: raw.requests,
-      p50Ms: raw.p50Us / 1000,
-      p99Ms: raw.p99Us / 1000,
-      errors: raw.errors,
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return runScript(script, url, { seconds, connections: CONNECTIONS });
 }
 
 // ---- report ----

@@ -40,13 +40,21 @@ export function ensureWrk(): void {
 }
 
 export function runLoad(request: LoadRequest, options: { seconds: number; connections: number }): LoadResult {
+  return runScript(luaScript(request), request.url, options);
+}
+
+/**
+ * Runs wrk with a Lua script of the caller's (which must end with `RESULT_HOOK`, so that wrk prints its result
+ * line) against `url`.
+ */
+export function runScript(script: string, url: string, options: { seconds: number; connections: number }): LoadResult {
   const dir = mkdtempSync(join(tmpdir(), 'strongroom-wrk-'));
   try {
-    const script = join(dir, 'request.lua');
-    writeFileSync(script, luaScript(request));
+    const file = join(dir, 'request.lua');
+    writeFileSync(file, script);
     const run = spawnSync(
       'wrk',
-      ['-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--timeout', '10s', '-s', script, request.url],
+      ['-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--timeout', '10s', '-s', file, url],
       { encoding: 'utf8' },
     );
     const line = run.stdout.split('\n').find((candidate) => candidate.startsWith(RESULT_MARKER));
@@ -66,6 +74,16 @@ export function runLoad(request: LoadRequest, options: { seconds: number; connec
   }
 }
 
+/** The `done` hook every script ends with: it prints the one JSON result line `runScript` reads. */
+export const RESULT_HOOK = [
+  'done = function(summary, latency, requests)',
+  '  local e = summary.errors',
+  `  io.write(string.format('${RESULT_MARKER}{"requests":%d,"durationUs":%d,"errors":%d,"p50Us":%d,"p99Us":%d}\\n',`,
+  '    summary.requests, summary.duration, e.connect + e.read + e.write + e.status + e.timeout,',
+  '    latency:percentile(50), latency:percentile(99)))',
+  'end',
+].join('\n');
+
 /** A Lua string literal of `text`. */
 export function luaQuote(text: string): string {
   return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
@@ -78,11 +96,6 @@ function luaScript(request: LoadRequest): string {
     request.body === undefined ? '' : `wrk.body = ${quote(JSON.stringify(request.body))}`,
     request.body === undefined ? '' : 'wrk.headers["Content-Type"] = "application/json"',
     `wrk.headers["Authorization"] = ${quote(`Bearer ${request.token}`)}`,
-    'done = function(summary, latency, requests)',
-    '  local e = summary.errors',
-    `  io.write(string.format('${RESULT_MARKER}{"requests":%d,"durationUs":%d,"errors":%d,"p50Us":%d,"p99Us":%d}\\n',`,
-    '    summary.requests, summary.duration, e.connect + e.read + e.write + e.status + e.timeout,',
-    '    latency:percentile(50), latency:percentile(99)))',
-    'end',
+    RESULT_HOOK,
   ].join('\n');
 }
