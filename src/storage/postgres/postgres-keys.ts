@@ -18,7 +18,7 @@ import { ConcurrentChangeError } from '../store-errors.ts';
 import type { AddVersionOutcome, KeyRepository, Page, PageRequest } from '../store.ts';
 import type { KeyCache } from './key-cache.ts';
 import { deepFreeze, jsonOrNull, pageOf } from '../record-helpers.ts';
-import { META_COLUMNS, metaFromRow, RECORD_COLUMNS, recordFromRow, withDeletion, type KeyVersionRow } from './rows.ts';
+import { META_COLUMNS, metaFromRow, RECORD_COLUMNS, recordFromRow, withDeletion, type KeyVersionRow } from '../key-rows.ts';
 import type { Sql, SqlValue } from './sql.ts';
 
 const LATEST_VERSION = `v.seq = (SELECT MAX(seq) FROM key_versions WHERE name_lc = k.name_lc)`;

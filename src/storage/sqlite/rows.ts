@@ -1,6 +1,12 @@
-/** Conversion between `key_versions` rows (joined with `keys`) and the domain's key records. */
-import type { CurveName, KeyFamily, PublicJwk } from '../../crypto/key-material.ts';
-import type { Deleted, KeyVersion, KeyVersionMeta, ReleasePolicy } from '../../domain/keys/key-model.ts';
+/**
+ * SQLite's `key_versions` rows as the driver returns them (JSON members as text, flags as 0/1, blobs as
+ * Uint8Array), decoded into the rows every backend converts to records (`../key-rows.ts`).
+ */
+import type { PublicJwk } from '../../crypto/key-material.ts';
+import type { KeyVersion, KeyVersionMeta, ReleasePolicy } from '../../domain/keys/key-model.ts';
+import * as keyRows from '../key-rows.ts';
+
+export { META_COLUMNS, RECORD_COLUMNS } from '../key-rows.ts';
 
 export interface KeyVersionRow {
   seq: number;
@@ -25,44 +31,19 @@ export interface KeyVersionRow {
   sealed_material?: Uint8Array;
 }
 
-export const META_COLUMNS = `k.name, v.version, v.family, v.key_size, v.curve, v.key_ops, v.enabled, v.nbf, v.exp,
-  v.exportable, v.created, v.updated, v.tags, v.release_policy, k.deleted_date, k.scheduled_purge_date, v.seq,
-  v.row_version`;
-export const RECORD_COLUMNS = `${META_COLUMNS}, v.public_jwk, v.sealed_material`;
-
-export function metaFromRow(row: KeyVersionRow): KeyVersionMeta {
+function decoded(row: KeyVersionRow): keyRows.KeyVersionRow {
   return {
-    name: row.name,
-    version: row.version,
-    family: row.family as KeyFamily,
-    keySize: row.key_size ?? undefined,
-    curve: (row.curve ?? undefined) as CurveName | undefined,
-    keyOps: JSON.parse(row.key_ops) as string[],
-    attributes: {
-      enabled: row.enabled === 1,
-      nbf: row.nbf ?? undefined,
-      exp: row.exp ?? undefined,
-      exportable: row.exportable === 1,
-      created: row.created,
-      updated: row.updated,
-    },
-    tags: row.tags === null ? undefined : (JSON.parse(row.tags) as Record<string, string>),
-    releasePolicy: row.release_policy === null ? undefined : (JSON.parse(row.release_policy) as ReleasePolicy),
+    ...row,
+    key_ops: JSON.parse(row.key_ops) as string[],
+    enabled: row.enabled === 1,
+    exportable: row.exportable === 1,
+    tags: row.tags === null ? null : (JSON.parse(row.tags) as Record<string, string>),
+    release_policy: row.release_policy === null ? null : (JSON.parse(row.release_policy) as ReleasePolicy),
+    public_jwk: row.public_jwk === undefined ? undefined : (JSON.parse(row.public_jwk) as PublicJwk),
+    sealed_material: row.sealed_material === undefined ? undefined : Buffer.from(row.sealed_material),
   };
 }
 
-export function recordFromRow(row: KeyVersionRow): KeyVersion {
-  if (row.public_jwk === undefined || row.sealed_material === undefined) {
-    throw new TypeError('recordFromRow needs a row selected with the record columns');
-  }
-  return {
-    ...metaFromRow(row),
-    publicJwk: JSON.parse(row.public_jwk) as PublicJwk,
-    sealedMaterial: Buffer.from(row.sealed_material),
-    rowVersion: row.row_version,
-  };
-}
-
-export function withDeletion<T>(row: KeyVersionRow, value: T): Deleted<T> {
-  return { ...value, deletion: { deletedDate: row.deleted_date ?? 0, scheduledPurgeDate: row.scheduled_purge_date ?? 0 } };
-}
+export const metaFromRow = (row: KeyVersionRow): KeyVersionMeta => keyRows.metaFromRow(decoded(row));
+export const recordFromRow = (row: KeyVersionRow): KeyVersion => keyRows.recordFromRow(decoded(row));
+export const withDeletion = keyRows.withDeletion;

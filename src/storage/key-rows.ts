@@ -1,10 +1,11 @@
 /**
- * Conversion between PostgreSQL `key_versions` rows (joined with `keys`) and the domain's key records. The
- * driver already decodes the column types: `json` members as values, `boolean`, `bytea` as a Buffer, and
- * `bigint` as a number (the pool's own int8 parser, `connection-config.ts`).
+ * `key_versions` rows (joined with `keys`) and the domain's key records, for every backend: the columns both
+ * select, and the conversion of a decoded row. PostgreSQL's driver decodes the column types itself (`json` as
+ * values, `boolean`, `bytea` as a Buffer, `bigint` as a number: the pool's own int8 parser); SQLite's rows are
+ * decoded first (`sqlite/rows.ts`).
  */
-import type { CurveName, KeyFamily, PublicJwk } from '../../crypto/key-material.ts';
-import type { Deleted, KeyVersion, KeyVersionMeta, ReleasePolicy } from '../../domain/keys/key-model.ts';
+import type { CurveName, KeyFamily, PublicJwk } from '../crypto/key-material.ts';
+import type { Deleted, KeyVersion, KeyVersionMeta, ReleasePolicy } from '../domain/keys/key-model.ts';
 
 export interface KeyVersionRow {
   seq: number;
@@ -62,6 +63,6 @@ export function recordFromRow(row: KeyVersionRow): KeyVersion {
   return { ...metaFromRow(row), publicJwk: row.public_jwk, sealedMaterial: row.sealed_material, rowVersion: row.row_version };
 }
 
-export function withDeletion<T>(row: KeyVersionRow, value: T): Deleted<T> {
+export function withDeletion<T>(row: Pick<KeyVersionRow, 'deleted_date' | 'scheduled_purge_date'>, value: T): Deleted<T> {
   return { ...value, deletion: { deletedDate: row.deleted_date ?? 0, scheduledPurgeDate: row.scheduled_purge_date ?? 0 } };
 }
