@@ -8,17 +8,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import type { KeyVersion } from '../../src/domain/keys/key-model.ts';
 import { ChangeBeacon } from '../../src/storage/change-beacon.ts';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.ts';
+import { keyVersion as record } from '../helpers/key-versions.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'strongroom-beacon-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const record = (name: string, n: number): KeyVersion => ({
-  name, version: n.toString(16).padStart(32, '0'), family: 'EC', curve: 'P-256', keyOps: ['sign'], publicJwk: {},
-  sealedMaterial: Buffer.from([n]), attributes: { enabled: true, exportable: false, created: 1, updated: 1 }, rowVersion: 0,
-});
 
 test('each commit moves the stamp, and only commits do', () => {
   const path = join(dir, 'stamps.changes');

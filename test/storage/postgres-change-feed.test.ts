@@ -11,6 +11,7 @@ import { testPostgres, type TestPostgres } from '../../harness/postgres.ts';
 import type { KeyVersion, KeyVersionPatch } from '../../src/domain/keys/key-model.ts';
 import { LISTEN_APPLICATION_NAME } from '../../src/storage/postgres/change-feed.ts';
 import { PostgresStore, type StoreChange } from '../../src/storage/postgres/postgres-store.ts';
+import { versionId, keyVersion as record } from '../helpers/key-versions.ts';
 
 let server: TestPostgres;
 const stores: PostgresStore[] = [];
@@ -23,11 +24,6 @@ after(async () => {
   await server?.close();
 });
 
-const versionId = (n: number) => n.toString(16).padStart(32, '0');
-const record = (name: string, n: number): KeyVersion => ({
-  name, version: versionId(n), family: 'EC', curve: 'P-256', keyOps: ['sign', 'verify'], publicJwk: {},
-  sealedMaterial: Buffer.from([n]), attributes: { enabled: true, exportable: false, created: 1, updated: 1 }, rowVersion: 0,
-});
 const add = (store: PostgresStore, value: KeyVersion) => store.transaction((unit) => unit.keys.addKeyVersion(value));
 const update = (store: PostgresStore, name: string, id: string, patch: KeyVersionPatch) =>
   store.transaction(async (unit) => {

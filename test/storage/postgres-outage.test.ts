@@ -12,6 +12,7 @@ import { postgresBinariesPresent, startPostgres, testPostgres, type OwnedPostgre
 import type { KeyVersion } from '../../src/domain/keys/key-model.ts';
 import { PostgresStore, type StoreChange } from '../../src/storage/postgres/postgres-store.ts';
 import { isStoreBusy } from '../../src/storage/store-errors.ts';
+import { versionId, keyVersion as record } from '../helpers/key-versions.ts';
 
 const stores: PostgresStore[] = [];
 const servers: TestPostgres[] = [];
@@ -20,11 +21,6 @@ after(async () => {
   for (const server of servers) await server.close();
 });
 
-const versionId = (n: number) => n.toString(16).padStart(32, '0');
-const record = (name: string, n: number): KeyVersion => ({
-  name, version: versionId(n), family: 'EC', curve: 'P-256', keyOps: ['sign', 'verify'], publicJwk: {},
-  sealedMaterial: Buffer.from([n]), attributes: { enabled: true, exportable: false, created: 1, updated: 1 }, rowVersion: 0,
-});
 const add = (store: PostgresStore, value: KeyVersion) => store.transaction((unit) => unit.keys.addKeyVersion(value));
 
 async function migratedStore(server: TestPostgres): Promise<{ store: PostgresStore; name: string; changes: StoreChange[] }> {

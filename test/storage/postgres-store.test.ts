@@ -14,6 +14,7 @@ import { redactedUrl } from '../../src/storage/postgres/connection-config.ts';
 import { contractError } from '../../src/storage/postgres/pg-errors.ts';
 import { PostgresStore } from '../../src/storage/postgres/postgres-store.ts';
 import { ConcurrentChangeError, isStoreBusy, StoreBusyError } from '../../src/storage/store-errors.ts';
+import { versionId, keyVersion as record } from '../helpers/key-versions.ts';
 
 let server: TestPostgres;
 const stores: PostgresStore[] = [];
@@ -26,11 +27,6 @@ after(async () => {
   await server?.close();
 });
 
-const versionId = (n: number) => n.toString(16).padStart(32, '0');
-const record = (name: string, n: number): KeyVersion => ({
-  name, version: versionId(n), family: 'EC', curve: 'P-256', keyOps: ['sign', 'verify'], publicJwk: {},
-  sealedMaterial: Buffer.from([n % 256]), attributes: { enabled: true, exportable: false, created: n, updated: n }, rowVersion: 0,
-});
 
 function open(url: string, options: { listen?: boolean } = {}): PostgresStore {
   const store = new PostgresStore({ url, listen: options.listen ?? false });

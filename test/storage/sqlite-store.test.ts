@@ -10,16 +10,12 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { KeyVersion, KeyVersionPatch } from '../../src/domain/keys/key-model.ts';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.ts';
+import { versionId as version, keyVersion as record } from '../helpers/key-versions.ts';
 
 let dir: string;
 let writer: SqliteStore;
 let reader: SqliteStore;
 
-const version = (n: number) => n.toString(16).padStart(32, '0');
-const record = (name: string, n: number): KeyVersion => ({
-  name, version: version(n), family: 'EC', curve: 'P-256', keyOps: ['sign', 'verify'], publicJwk: {},
-  sealedMaterial: Buffer.from([n]), attributes: { enabled: true, exportable: false, created: 1, updated: 1 }, rowVersion: 0,
-});
 const add = (store: SqliteStore, value: KeyVersion) => store.transaction((unit) => unit.keys.addKeyVersion(value));
 const update = async (store: SqliteStore, name: string, id: string, patch: KeyVersionPatch) =>
   store.transaction(async (unit) => {

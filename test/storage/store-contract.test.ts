@@ -19,6 +19,7 @@ import { PostgresStore } from '../../src/storage/postgres/postgres-store.ts';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.ts';
 import { ConcurrentChangeError } from '../../src/storage/store-errors.ts';
 import type { Store } from '../../src/storage/store.ts';
+import { versionId, keyVersion as version } from '../helpers/key-versions.ts';
 
 const directories: string[] = [];
 after(() => {
@@ -62,12 +63,6 @@ async function preparePostgres(): Promise<{ server: TestPostgres; template: stri
   }
 }
 
-const versionId = (n: number) => n.toString(16).padStart(32, '0');
-const version = (name: string, n: number, extra: Partial<KeyVersion> = {}): KeyVersion => ({
-  name, version: versionId(n), family: 'EC', curve: 'P-256', keyOps: ['sign', 'verify'], publicJwk: {},
-  sealedMaterial: Buffer.from([n]), attributes: { enabled: true, exportable: false, created: n, updated: n }, rowVersion: 0,
-  ...extra,
-});
 
 for (const [backend, open] of Object.entries(backends)) {
   describe(`the ${backend} store`, () => {
