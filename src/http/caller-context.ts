@@ -6,13 +6,7 @@ import type { FastifyRequest } from 'fastify';
 import type { CallerContext } from '../domain/kernel/context.ts';
 import type { IntDate } from '../lib/intdate.ts';
 import { unauthorized } from '../errors/errors.ts';
-
-const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-export function wellFormedClientRequestId(request: FastifyRequest): string | undefined {
-  const value = request.headers['x-ms-client-request-id'];
-  return typeof value === 'string' && CLIENT_REQUEST_ID.test(value) ? value : undefined;
-}
+import { wellFormedClientRequestId } from './client-request-id.ts';
 
 export function callerContextOf(request: FastifyRequest, clock: () => IntDate): CallerContext {
   // The authentication hook runs before every data-plane handler; a handler without a principal is a wiring bug.

@@ -4,6 +4,7 @@
  * sends. One list, so that no path forgets one.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { wellFormedClientRequestId } from './client-request-id.ts';
 
 export const HARDENING_HEADERS: Readonly<Record<string, string>> = {
   'cache-control': 'no-cache',
@@ -11,14 +12,10 @@ export const HARDENING_HEADERS: Readonly<Record<string, string>> = {
   'x-content-type-options': 'nosniff',
 };
 
-const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
 /** Sets the request id, the echo of a well-formed client request id and the hardening headers. */
 export function setResponseHeaders(request: FastifyRequest, reply: FastifyReply): void {
   reply.header('x-ms-request-id', request.id);
-  const clientRequestId = request.headers['x-ms-client-request-id'];
-  if (typeof clientRequestId === 'string' && CLIENT_REQUEST_ID.test(clientRequestId)) {
-    reply.header('x-ms-client-request-id', clientRequestId);
-  }
+  const clientRequestId = wellFormedClientRequestId(request);
+  if (clientRequestId !== undefined) reply.header('x-ms-client-request-id', clientRequestId);
   reply.headers(HARDENING_HEADERS);
 }

@@ -11,7 +11,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { internalError } from '../../errors/errors.ts';
 import { isStrongroomError, StrongroomError } from '../../errors/strongroom-error.ts';
-import { toWireError } from '../../domain/kernel/wire-errors.ts';
 import { errorEnvelope } from '../envelope.ts';
 import { trackRouteMethods } from '../route-methods.ts';
 
@@ -35,8 +34,7 @@ export function sendError(reply: FastifyReply, error: StrongroomError): void {
   void reply.code(error.status).headers(error.headers).send(errorEnvelope(error));
 }
 
-function toStrongroomError(thrown: FastifyError | StrongroomError): StrongroomError {
-  const error = toWireError(thrown) as FastifyError | StrongroomError;
+function toStrongroomError(error: FastifyError | StrongroomError): StrongroomError {
   if (isStrongroomError(error)) return error;
   if (error.validation !== undefined) {
     const first = error.validation[0];
