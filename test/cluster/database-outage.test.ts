@@ -25,6 +25,7 @@ test('/healthz answers without a token: healthy while the store answers', async 
   const response = await request(server, { path: '/healthz' });
   assert.equal(response.status, 200);
   assert.deepEqual(response.json, { status: 'healthy', store: 'reachable', keyMaterial: 'unlocked' });
+  assert.equal(response.headers['retry-after'], undefined, 'a healthy answer carries no Retry-After');
 });
 
 test('without its database a node refuses writes with 503 + Retry-After, and recovers by itself', async () => {
@@ -35,6 +36,7 @@ test('without its database a node refuses writes with 503 + Retry-After, and rec
     const health = await request(server, { path: '/healthz' });
     assert.equal(health.status, 503);
     assert.equal(health.json.store, 'unreachable');
+    assert.equal(health.headers['retry-after'], '5');
     const refused = await api.post('/keys/during/create', { kty: 'EC' });
     assert.equal(refused.status, 503);
     assert.equal(refused.json.error.code, 'ServiceUnavailable');

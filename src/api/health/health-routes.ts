@@ -14,7 +14,8 @@ export function registerHealthRoutes(app: FastifyInstance, check: () => Promise<
   app.get('/healthz', { config: { health: true } }, async (_request, reply) => {
     const report = await check();
     const healthy = report.store === 'reachable' && report.keyMaterial === 'unlocked';
-    return reply.code(healthy ? 200 : 503).header('retry-after', healthy ? undefined : '5').send({ status: healthy ? 'healthy' : 'unhealthy', ...report });
+    if (!healthy) void reply.header('retry-after', '5');
+    return reply.code(healthy ? 200 : 503).send({ status: healthy ? 'healthy' : 'unhealthy', ...report });
   });
 }
 
