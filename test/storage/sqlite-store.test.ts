@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { KeyVersion, KeyVersionPatch } from '../../src/domain/keys/key-model.ts';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.ts';
+import { StoreBusyError } from '../../src/storage/store-errors.ts';
 import { versionId as version, keyVersion as record } from '../helpers/key-versions.ts';
 
 let dir: string;
@@ -100,4 +101,18 @@ test('while one process holds the write lock, another waits for it without block
   release();
   await holding;
   assert.equal(await waiting, 'added');
+});
+
+test('a unit that waits longer than its bound for another process\'s lock is StoreBusyError, and wrote nothing', async () => {
+  const impatient = new SqliteStore(join(dir, 'db'), { lockWaitMs: 100 });
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => { release = resolve; });
+  const holding = writer.transaction(async () => gate);
+  await new Promise((resolve) => setImmediate(resolve));
+  await assert.rejects(impatient.transaction((unit) => unit.keys.addKeyVersion(record('too-late', 1))), StoreBusyError);
+  release();
+  await holding;
+  assert.equal(await impatient.reader.keys.getKeyVersion('too-late'), undefined);
+  assert.equal(await impatient.transaction((unit) => unit.keys.addKeyVersion(record('too-late', 1))), 'added', 'and works once the lock is free');
+  await impatient.close();
 });

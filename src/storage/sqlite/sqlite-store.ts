@@ -30,7 +30,7 @@ import { SqliteKeys } from './sqlite-keys.ts';
 import { SqlitePrincipals } from './sqlite-principals.ts';
 import { SqliteSettings } from './sqlite-settings.ts';
 
-/** How long a unit of work waits for another process's write lock before the store answers busy. */
+/** How long a unit of work waits, by default, for another process's write lock before the store answers busy. */
 const WRITE_LOCK_WAIT_MS = 10_000;
 /** Retries of a post-purge checkpoint that readers kept from completing, and the pause between them. */
 const CHECKPOINT_RETRIES = 20;
@@ -44,10 +44,12 @@ export class SqliteStore implements Store {
   readonly #unit: Omit<UnitOfWork, 'afterCommit'>;
   readonly #mutex = new Mutex();
   readonly #beacon: ChangeBeacon | undefined;
+  readonly #lockWaitMs: number;
   #purged = false;
 
-  constructor(path: string, options: { beacon?: ChangeBeacon } = {}) {
+  constructor(path: string, options: { beacon?: ChangeBeacon | undefined; lockWaitMs?: number } = {}) {
     this.#beacon = options.beacon;
+    this.#lockWaitMs = options.lockWaitMs ?? WRITE_LOCK_WAIT_MS;
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     // An in-memory database exists per connection, so there both roles share one connection.
     this.#writes = new SqliteConnection(path, { busyTimeoutMs: 0 });
@@ -147,7 +149,7 @@ export class SqliteStore implements Store {
 
   /** `BEGIN IMMEDIATE`, waiting for another process's lock in short sleeps instead of a blocking busy wait. */
   async #beginImmediate(): Promise<void> {
-    const deadline = Date.now() + WRITE_LOCK_WAIT_MS;
+    const deadline = Date.now() + this.#lockWaitMs;
     for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
       try {
         this.#writes.db.exec('BEGIN IMMEDIATE');
