@@ -5,14 +5,23 @@
  */
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { UNSEAL_PROVIDER_KINDS, type UnsealProviderKind } from '../custody/unseal/unseal-provider.ts';
 import type { StoreLocation } from '../storage/open-store.ts';
 
 export interface Config {
   dataDir: string;
   /** The store: by default the data directory's SQLite file; a PostgreSQL database for a cluster. */
   store: StoreLocation | undefined;
-  /** The key-encryption key file, when not `<data-dir>/key-encryption-key` (containers mount it elsewhere). */
-  keyEncryptionKeyFile: string | undefined;
+  /** Who holds the domain key's wrapping key (custody/unseal/). */
+  unseal: UnsealProviderKind;
+  /** `--unseal file`: the key file, when not `<data-dir>/unseal-key` (containers mount it elsewhere). */
+  unsealKeyFile: string | undefined;
+  /** `--unseal pkcs11`: the module, token and key; the PIN comes from a file or STRONGROOM_PKCS11_PIN. */
+  pkcs11: { modulePath?: string | undefined; tokenLabel?: string | undefined; keyLabel?: string | undefined; pinFile?: string | undefined };
+  /** A new instance serves keys only after a security domain download or upload. */
+  requireActivation: boolean;
+  /** An earlier release's key-encryption-key file, when not in the data directory (migrated, then removed). */
+  legacyKekFile: string | undefined;
   host: string;
   port: number;
   /** Extra DNS names or IP addresses for the generated server certificate. */
@@ -36,7 +45,8 @@ export interface Config {
 interface OptionSpec {
   flag: string;
   env: string;
-  value: string;
+  /** The value's placeholder in --help; undefined for a switch (`--flag` alone means true). */
+  value: string | undefined;
   description: string;
   apply: (config: Config, raw: string) => void;
 }
@@ -65,9 +75,47 @@ const OPTIONS: readonly OptionSpec[] = [
     apply: (c, raw) => { c.store = storeLocationOf(raw); },
   },
   {
+    flag: '--unseal', env: 'STRONGROOM_UNSEAL', value: UNSEAL_PROVIDER_KINDS.join('|'),
+    description: 'Who holds the key that unwraps the security domain: file (default, <data-dir>/unseal-key), env (STRONGROOM_UNSEAL_KEY) or pkcs11 (a key in an HSM token).',
+    apply: (c, raw) => {
+      if (!(UNSEAL_PROVIDER_KINDS as readonly string[]).includes(raw)) throw new ConfigError(`--unseal must be one of ${UNSEAL_PROVIDER_KINDS.join(', ')}`);
+      c.unseal = raw as UnsealProviderKind;
+    },
+  },
+  {
+    flag: '--unseal-key-file', env: 'STRONGROOM_UNSEAL_KEY_FILE', value: 'FILE',
+    description: 'With --unseal file: the unseal key file (default <data-dir>/unseal-key); every node of a cluster needs a copy of the same one.',
+    apply: (c, raw) => { c.unsealKeyFile = resolve(raw); },
+  },
+  {
+    flag: '--pkcs11-module', env: 'STRONGROOM_PKCS11_MODULE', value: 'PATH',
+    description: 'With --unseal pkcs11: the PKCS#11 library of the HSM (e.g. /usr/lib/softhsm/libsofthsm2.so).',
+    apply: (c, raw) => { c.pkcs11.modulePath = resolve(raw); },
+  },
+  {
+    flag: '--pkcs11-token-label', env: 'STRONGROOM_PKCS11_TOKEN_LABEL', value: 'LABEL',
+    description: 'With --unseal pkcs11: the label of the token that holds the wrapping key.',
+    apply: (c, raw) => { c.pkcs11.tokenLabel = raw; },
+  },
+  {
+    flag: '--pkcs11-key-label', env: 'STRONGROOM_PKCS11_KEY_LABEL', value: 'LABEL',
+    description: 'With --unseal pkcs11: the label of the AES wrapping key on the token (generated there at the first start if absent).',
+    apply: (c, raw) => { c.pkcs11.keyLabel = raw; },
+  },
+  {
+    flag: '--pkcs11-pin-file', env: 'STRONGROOM_PKCS11_PIN_FILE', value: 'FILE',
+    description: 'With --unseal pkcs11: a file whose first line is the token user PIN (else STRONGROOM_PKCS11_PIN).',
+    apply: (c, raw) => { c.pkcs11.pinFile = resolve(raw); },
+  },
+  {
+    flag: '--require-activation', env: 'STRONGROOM_REQUIRE_ACTIVATION', value: undefined,
+    description: 'A new instance answers key requests with 503 until a security domain is downloaded (its own) or uploaded (an existing one).',
+    apply: (c, raw) => { c.requireActivation = booleanOf(raw, '--require-activation'); },
+  },
+  {
     flag: '--kek-file', env: 'STRONGROOM_KEK_FILE', value: 'FILE',
-    description: 'The key-encryption key file (default <data-dir>/key-encryption-key); every node of a cluster needs a copy of the same one.',
-    apply: (c, raw) => { c.keyEncryptionKeyFile = resolve(raw); },
+    description: 'An earlier release\'s key-encryption-key file, when not <data-dir>/key-encryption-key: read once to migrate it into the security domain, then removed.',
+    apply: (c, raw) => { c.legacyKekFile = resolve(raw); },
   },
   {
     flag: '--host', env: 'STRONGROOM_HOST', value: 'ADDRESS',
@@ -156,7 +204,11 @@ export function defaultConfig(): Config {
   return {
     dataDir: resolve('strongroom-data'),
     store: undefined,
-    keyEncryptionKeyFile: undefined,
+    unseal: 'file',
+    unsealKeyFile: undefined,
+    pkcs11: {},
+    requireActivation: false,
+    legacyKekFile: undefined,
     host: '127.0.0.1',
     port: 8443,
     tlsNames: [],
@@ -183,7 +235,7 @@ export function loadConfig(args: readonly string[], env: NodeJS.ProcessEnv = pro
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const option = OPTIONS.find((candidate) => candidate.flag === flag);
     if (option === undefined) throw new ConfigError(`Unknown option ${arg}; see --help`);
-    const raw = inline ?? args[++index];
+    const raw = option.value === undefined ? (inline ?? 'true') : (inline ?? args[++index]);
     if (raw === undefined) throw new ConfigError(`${flag} needs a value (${option.value})`);
     option.apply(config, raw);
   }
@@ -194,19 +246,26 @@ export function loadConfig(args: readonly string[], env: NodeJS.ProcessEnv = pro
 }
 
 export function helpText(): string {
-  const rows = OPTIONS.map((o) => `  ${`${o.flag} ${o.value}`.padEnd(32)} ${o.description}\n  ${''.padEnd(32)} env: ${o.env}`);
+  const rows = OPTIONS.map((o) => `  ${`${o.flag} ${o.value ?? ''}`.padEnd(32)} ${o.description}\n  ${''.padEnd(32)} env: ${o.env}`);
   return [
     'Usage: strongroom serve [options]',
     '',
     'Starts Strongroom, a key management service speaking the Azure Key Vault / Managed HSM REST API, over HTTPS.',
-    'On first start it creates the data directory with its database, key-encryption key, a local certificate',
-    'authority (<data-dir>/tls/ca.pem) and an administrator service principal (<data-dir>/admin-credentials.json).',
+    'On first start it creates the data directory with its database, a security domain (its key wrapped by the',
+    'unseal provider: by default the key file <data-dir>/unseal-key), a local certificate authority',
+    '(<data-dir>/tls/ca.pem) and an administrator service principal (<data-dir>/admin-credentials.json).',
     '',
     'Options:',
     ...rows,
     `  ${'--help'.padEnd(32)} Show this text.`,
     '',
   ].join('\n');
+}
+
+function booleanOf(raw: string, name: string): boolean {
+  if (['true', '1', 'yes'].includes(raw)) return true;
+  if (['false', '0', 'no'].includes(raw)) return false;
+  throw new ConfigError(`${name} is true or false`);
 }
 
 function integerIn(raw: string, min: number, max: number, name: string): number {

@@ -1,16 +1,17 @@
 /**
  * What a start checks in the data directory before it opens anything, so that a directory that is unsafe or
- * half-made stops the service with one line naming the file and what to do, instead of a stack trace later (or,
- * worse, a fresh key-encryption key silently made next to a database sealed under another one).
+ * half-made stops the service with one line naming the file and what to do, instead of a stack trace later.
  *
  * Refused:
  * - the data directory, or its `tls/` directory, writable by group or others (anyone who can write there can
  *   swap the files the service trusts): "… is writable by other users; run: chmod go-w …";
- * - a secret file readable or writable by group or others: the KEK, `admin-credentials.json`, `strongroom.db`
- *   and its `-wal` / `-shm` files when present: "… is readable by other users; run: chmod 600 …";
+ * - a secret file readable or writable by group or others: the unseal key, an earlier release's key-encryption
+ *   key, `admin-credentials.json`, `strongroom.db` and its `-wal` / `-shm` files when present: "… is readable by
+ *   other users; run: chmod 600 …";
  * - `tls/ca.pem` writable by group or others (it is public, mode 0644, so reading it is fine);
- * - a database without its KEK (the KEK must be restored, never re-made);
- * - a KEK file of the wrong length (a first start that died while making it, or a damaged copy).
+ * - an unseal key file of the wrong length (a first start that died while making it, or a damaged copy).
+ * A missing unseal key next to a database is refused by the file unseal provider, which knows whether the
+ * store holds a domain it wraps (custody/unseal/file-unseal.ts).
  *
  * A missing data directory or missing files are not refused: the first start creates them.
  * The credentials file's content is checked where it is read (`admin-principal.ts`).
@@ -20,14 +21,15 @@ import { existsSync, statSync } from 'node:fs';
 /** The files of a data directory this check looks at (what `instancePaths` gives). */
 export interface DataDirectoryFiles {
   database: string;
-  keyEncryptionKey: string;
+  unsealKey: string;
+  legacyKeyEncryptionKey: string;
   tlsDir: string;
   caCertificate: string;
   adminCredentials: string;
 }
 
-/** The KEK file's only valid length; `keystore/key-encryption-key.ts` refuses any other as well. */
-const KEK_FILE_BYTES = 32;
+/** The unseal key file's only valid length; the file unseal provider refuses any other as well. */
+const UNSEAL_KEY_FILE_BYTES = 32;
 const GROUP_OR_OTHERS = 0o077;
 const WRITABLE_BY_GROUP_OR_OTHERS = 0o022;
 
@@ -35,25 +37,19 @@ const WRITABLE_BY_GROUP_OR_OTHERS = 0o022;
 export function checkDataDirectory(dataDir: string, files: DataDirectoryFiles): void {
   if (!existsSync(dataDir)) return;
   for (const directory of [dataDir, files.tlsDir]) refuseWritableByOthers(directory, 'go-w');
-  checkKeyEncryptionKey(files);
-  for (const secret of [files.keyEncryptionKey, files.adminCredentials, ...databaseFiles(files.database)]) refuseOpenToOthers(secret);
+  checkUnsealKey(files);
+  for (const secret of [files.unsealKey, files.legacyKeyEncryptionKey, files.adminCredentials, ...databaseFiles(files.database)]) refuseOpenToOthers(secret);
   refuseWritableByOthers(files.caCertificate, '644');
 }
 
-function checkKeyEncryptionKey(files: DataDirectoryFiles): void {
-  const kek = files.keyEncryptionKey;
-  const hasDatabase = existsSync(files.database);
-  if (!existsSync(kek)) {
-    if (hasDatabase) {
-      throw new Error(`${kek} is missing: without it the keys in ${files.database} cannot be opened; restore it from your backup`);
-    }
-    return;
-  }
-  const size = statSync(kek).size;
-  if (size === KEK_FILE_BYTES) return;
-  const what = `${kek} is ${size} bytes long, not a ${KEK_FILE_BYTES}-byte key-encryption key (damaged, or its first start did not finish)`;
-  throw new Error(hasDatabase
-    ? `${what}; the keys in ${files.database} need the original: restore it from your backup`
+function checkUnsealKey(files: DataDirectoryFiles): void {
+  const key = files.unsealKey;
+  if (!existsSync(key)) return;
+  const size = statSync(key).size;
+  if (size === UNSEAL_KEY_FILE_BYTES) return;
+  const what = `${key} is ${size} bytes long, not a ${UNSEAL_KEY_FILE_BYTES}-byte unseal key (damaged, or its first start did not finish)`;
+  throw new Error(existsSync(files.database)
+    ? `${what}; the domain in ${files.database} needs the original: restore it from your backup`
     : `${what}; no database uses it yet: remove it (or restore it from your backup) and start again`);
 }
 

@@ -1,23 +1,24 @@
 /**
  * An instance's durable identity, read from (and on first start written to) its data directory:
  *
- *   <data-dir>/strongroom.db            SQLite: keys (private parts sealed), principals, settings, jobs
- *   <data-dir>/key-encryption-key       the instance KEK, mode 0600 (see keystore/key-encryption-key.ts)
+ *   <data-dir>/strongroom.db            SQLite: keys (private parts sealed), principals, settings, jobs, and the
+ *                                       domain key wrapped by the unseal provider (custody/sealed-domain.ts)
+ *   <data-dir>/unseal-key               the `file` unseal provider's wrapping key, mode 0600 (custody/unseal/)
  *   <data-dir>/tls/ca.pem               the local CA certificate clients trust, mode 0644
  *   <data-dir>/admin-credentials.json   the first administrator's credentials, mode 0600
  *   <data-dir>/strongroom.changes       the node's change beacon (see storage/change-beacon.ts)
  *
  * With `--store postgres://…` the database is shared by the nodes of a cluster: the first node creates the
- * shared state (tenant, token-signing key, CA, first administrator) and the others read it. The KEK file is not
- * shared through the database: every node has a copy of it (or names one with `--kek-file`).
+ * shared state (security domain, tenant, token-signing key, CA, first administrator) and the others read it. The
+ * unseal key is never in the database: every node has a copy of the file (or the same environment variable, or
+ * the same PKCS#11 token).
  *
  * Every one of these files is written atomically and only when its content changes (lib/atomic-file.ts), and a
  * start refuses a data directory that is unsafe or half-made before it opens anything
  * (data-directory-checks.ts).
  *
- * Two roots of trust come out of it: `node-identity` (the token-signing key and the TLS CA key are sealed under
- * it) and `key-material` (customer keys). Both are unlocked from the KEK file today; a security domain will
- * unlock the second one instead, later than the first.
+ * The roots of trust come out of the domain key (custody/custody.ts): `node-identity` (the token-signing key and
+ * the TLS CA key are sealed under it) at once, `key-material` and `backup` once the instance is activated.
  *
  * The process that starts the service opens the instance with `initialize` (create what is missing, migrate
  * the schema); worker processes open it read-only in that respect.
@@ -27,11 +28,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { nativeAddon } from '../crypto/native.ts';
 import { createSigningKey, describeSigningKey, type SigningKey } from '../domain/identity/token-service.ts';
-import { loadOrCreateKeyEncryptionKeyFile, unlockWithKek } from '../keystore/key-encryption-key.ts';
+import { Custody } from '../custody/custody.ts';
+import { assertHeldBy, openSealedDomain, readDomainRecord } from '../custody/sealed-domain.ts';
+import { openUnsealProvider, type UnsealSettings } from '../custody/unseal/open-unseal-provider.ts';
 import { writeFileAtomically } from '../lib/atomic-file.ts';
 import { RootOfTrust } from '../keystore/root-of-trust.ts';
 import { ChangeBeacon } from '../storage/change-beacon.ts';
-import { describeStoreLocation, openStore, type StoreLocation } from '../storage/open-store.ts';
+import { openStore, type StoreLocation } from '../storage/open-store.ts';
 import type { Store } from '../storage/store.ts';
 import { createCertificateAuthority, type CertificateAuthority } from '../tls/certificates.ts';
 import { checkDataDirectory } from './data-directory-checks.ts';
@@ -42,11 +45,11 @@ export interface Instance {
   tenantId: string;
   signingKey: SigningKey;
   certificateAuthority: CertificateAuthority;
-  roots: { nodeIdentity: RootOfTrust; keyMaterial: RootOfTrust };
+  roots: { nodeIdentity: RootOfTrust; keyMaterial: RootOfTrust; backup: RootOfTrust };
+  custody: Custody;
 }
 
-const SETTINGS = {
-  kekFingerprint: 'instance.kek-fingerprint',
+export const SETTINGS = {
   tenantId: 'instance.tenant-id',
   signingKey: 'identity.token-signing-key',
   certificateAuthority: 'tls.certificate-authority',
@@ -54,7 +57,9 @@ const SETTINGS = {
 
 export const instancePaths = (dataDir: string) => ({
   database: join(dataDir, 'strongroom.db'),
-  keyEncryptionKey: join(dataDir, 'key-encryption-key'),
+  unsealKey: join(dataDir, 'unseal-key'),
+  /** An earlier release's key-encryption key: migrated into the security domain at the first start, then removed. */
+  legacyKeyEncryptionKey: join(dataDir, 'key-encryption-key'),
   tlsDir: join(dataDir, 'tls'),
   caCertificate: join(dataDir, 'tls', 'ca.pem'),
   adminCredentials: join(dataDir, 'admin-credentials.json'),
@@ -66,8 +71,12 @@ export interface InstanceOptions {
   dataDir: string;
   /** The store; by default the data directory's SQLite file. Nodes of a cluster name one PostgreSQL database. */
   store?: StoreLocation | undefined;
-  /** The key-encryption key file; by default `<data-dir>/key-encryption-key` (every node needs the same one). */
-  keyEncryptionKeyFile?: string | undefined;
+  /** Who holds the domain key's wrapping key; by default the file `<data-dir>/unseal-key`. */
+  unseal?: UnsealSettings | undefined;
+  /** A new instance waits for a security domain download or upload before it serves keys. */
+  requireActivation?: boolean | undefined;
+  /** An earlier release's key-encryption-key file, when not in the data directory (migrated at first start). */
+  legacyKekFile?: string | undefined;
   /** The process that owns start-up creates what is missing and migrates the schema; workers only open. */
   initialize: boolean;
   /** This process's slot in the node's change beacon (slot 0 is the primary's), and how many there are. */
@@ -81,23 +90,22 @@ export async function openInstance(options: InstanceOptions): Promise<Instance> 
   const paths = instancePaths(dataDir);
   checkDataDirectory(dataDir, paths);
   if (options.initialize) mkdirSync(paths.tlsDir, { recursive: true, mode: 0o700 });
-  const kekFile = options.keyEncryptionKeyFile ?? paths.keyEncryptionKey;
-  const kek = loadOrCreateKeyEncryptionKeyFile(kekFile);
   const location = options.store ?? { backend: 'sqlite', path: paths.database };
   const beacon = options.beacon && new ChangeBeacon(paths.changeBeacon, { ...options.beacon, create: options.initialize });
   const store = await openStore(location, { migrate: options.initialize, beacon });
   try {
-    const fingerprint = await settingOrCreate(store, SETTINGS.kekFingerprint, async () => kek.fingerprint);
-    if (fingerprint !== kek.fingerprint) {
-      throw new Error(
-        `${kekFile} is not the key-encryption key this database was created with (${describeStoreLocation(location)} expects ` +
-          `fingerprint ${fingerprint.slice(0, 8)}, the file has ${kek.fingerprint.slice(0, 8)}); every node needs a copy of the first node's key-encryption-key file`,
-      );
-    }
-    const nodeIdentity = new RootOfTrust('node-identity');
-    unlockWithKek(nodeIdentity, kek, 'node-identity');
-    const keyMaterial = new RootOfTrust('key-material');
-    unlockWithKek(keyMaterial, kek, 'key-material');
+    const stored = await readDomainRecord(store.reader.settings);
+    const unseal = options.unseal ?? { kind: 'file', keyFile: paths.unsealKey };
+    if (stored !== undefined) assertHeldBy(stored, unseal.kind);
+    const provider = openUnsealProvider(unseal, { create: stored === undefined && options.initialize });
+    const opened = await openSealedDomain(store, provider, {
+      initialize: options.initialize,
+      requireActivation: options.requireActivation ?? false,
+      legacyKekFile: options.legacyKekFile ?? paths.legacyKeyEncryptionKey,
+    });
+    const roots = { nodeIdentity: new RootOfTrust('node-identity'), keyMaterial: new RootOfTrust('key-material'), backup: new RootOfTrust('backup') };
+    const custody = new Custody({ store, provider, domain: opened.domain, record: opened.record, roots });
+    const nodeIdentity = roots.nodeIdentity;
 
     const tenantId = await settingOrCreate(store, SETTINGS.tenantId, async () => randomUUID());
     const signingKey = await openSigningKey(store, nodeIdentity);
@@ -109,7 +117,7 @@ export async function openInstance(options: InstanceOptions): Promise<Instance> 
       // Public (0644), and a final newline, so that the file can be appended to another CA bundle.
       writeFileAtomically(paths.caCertificate, withFinalNewline(certificateAuthority.certificatePem), { mode: 0o644 });
     }
-    return { dataDir, store, tenantId, signingKey, certificateAuthority, roots: { nodeIdentity, keyMaterial } };
+    return { dataDir, store, tenantId, signingKey, certificateAuthority, roots, custody };
   } catch (error) {
     await store.close();
     throw error;

@@ -16,7 +16,7 @@ import { purgeJob } from '../jobs/purge-job.ts';
 import type { Config } from '../config/config.ts';
 import { DEFAULT_SERVER_NAMES, issueServerCertificate, type ServerCertificate } from '../tls/certificates.ts';
 import { ensureAdminPrincipal, refreshAuthorityHost } from './admin-principal.ts';
-import { openInstance, type Instance } from './instance.ts';
+import { instancePaths, openInstance, type Instance } from './instance.ts';
 import { buildServices } from './services.ts';
 
 /** How often the job runner looks for due jobs; each job has its own interval (the purge: a minute). */
@@ -37,6 +37,7 @@ export async function serve(config: Config): Promise<void> {
   if (cluster.isWorker) return runWorker(config);
   const instance = await openInstance({ ...instanceOptions(config), initialize: true, beacon: { slot: 0, slots: config.workers + 1 } });
   await ensureAdminPrincipal(instance, authorityHost(config.host, config.port));
+  watchActivation(instance);
   const tls = await serverCertificate(config, instance);
   // One set of services in this process: it serves (one worker) and runs the jobs, so a purge also clears its cache.
   const services = buildServices(instance, config, tls.certificatePem);
@@ -70,6 +71,7 @@ async function runWorker(config: Config): Promise<void> {
     initialize: false,
     beacon: { slot: message.slot, slots: config.workers + 1 },
   });
+  watchActivation(instance);
   const running = await startServer(config, buildServices(instance, config, message.tls.certificatePem), message.tls);
   process.send?.({ type: 'listening', port: running.port } satisfies WorkerMessage);
   onShutdownSignal(async () => {
@@ -145,9 +147,22 @@ function displayHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-/** Where this node's store and key-encryption key are. */
+/** Where this node's store is, and who unseals its security domain. */
 function instanceOptions(config: Config) {
-  return { dataDir: config.dataDir, store: config.store, keyEncryptionKeyFile: config.keyEncryptionKeyFile };
+  return {
+    dataDir: config.dataDir,
+    store: config.store,
+    unseal: { kind: config.unseal, keyFile: config.unsealKeyFile ?? instancePaths(config.dataDir).unsealKey, pkcs11: config.pkcs11 },
+    requireActivation: config.requireActivation,
+    legacyKekFile: config.legacyKekFile,
+  };
+}
+
+/** An instance awaiting activation notices when any process of any node activates it. */
+function watchActivation(instance: Instance): void {
+  if (instance.custody.isActivated) return;
+  if (cluster.isPrimary) process.stdout.write('Strongroom awaits activation: download or upload a security domain (see README, "Security domain")\n');
+  instance.custody.watch((error) => process.stderr.write(`Reading the security domain failed: ${String(error)}\n`));
 }
 
 function onShutdownSignal(shutdown: () => Promise<void>): void {

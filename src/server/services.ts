@@ -22,7 +22,7 @@ export function buildServices(instance: Instance, config: Config, servedCertific
   const { store } = instance;
   const kernel = new Kernel({
     store,
-    env: { keystore: new Keystore(instance.roots.keyMaterial), retentionDays: config.retentionDays },
+    env: { keystore: new Keystore(instance.roots.keyMaterial), retentionDays: config.retentionDays, custody: instance.custody },
     // The system caller runs the scheduled jobs and nothing else.
     authorizer: new AdministratorsOnly([OPERATIONS.purgeExpiredKeys.dataAction]),
     audit: discardAudit,

@@ -38,7 +38,7 @@ test('the data directory comes from the environment; its secrets are private to 
   const dataDir = join(temporaryDataDir(), 'from-env');
   const server = await startServer({ dataDir, env: { STRONGROOM_DATA_DIR: dataDir }, store: 'sqlite' });
   try {
-    for (const file of ['key-encryption-key', 'admin-credentials.json', 'strongroom.db']) {
+    for (const file of ['unseal-key', 'admin-credentials.json', 'strongroom.db']) {
       assert.equal(statSync(join(dataDir, file)).mode & 0o077, 0, `${file} must not be readable by others`);
     }
     assert.equal(statSync(join(dataDir, 'tls', 'ca.pem')).mode & 0o777, 0o644);
@@ -109,25 +109,25 @@ test('a port already in use stops the service with the reason, also with several
   }
 });
 
-test('a data directory whose key-encryption key is missing or belongs to another instance is refused at start', async () => {
+test('a data directory whose unseal key is missing or belongs to another instance is refused at start', async () => {
   const dataDir = temporaryDataDir();
   try {
     // About the data directory's own database: SQLite even when the run targets PostgreSQL.
     const first = await startServer({ dataDir, store: 'sqlite' });
     await first.stop();
-    const kek = join(dataDir, 'key-encryption-key');
+    const kek = join(dataDir, 'unseal-key');
     const original = readFileSync(kek);
 
     rmSync(kek);
     const missing = run(['serve', '--data-dir', dataDir, '--port', '0']);
     assert.equal(missing.status, 1);
-    assert.match(missing.stderr, /key-encryption-key is missing/);
-    assert.equal(existsSync(kek), false, 'no new KEK may be made for a database that has one');
+    assert.match(missing.stderr, /unseal-key is missing/);
+    assert.equal(existsSync(kek), false, 'no new unseal key may be made for a database that has a domain');
 
     writeFileSync(kek, randomBytes(32), { mode: 0o600 });
     const foreign = run(['serve', '--data-dir', dataDir, '--port', '0']);
     assert.equal(foreign.status, 1);
-    assert.match(foreign.stderr, /is not the key-encryption key this database was created with/);
+    assert.match(foreign.stderr, /the unseal key file .*unseal-key does not open this instance's domain key \(it is wrapped by unseal key [0-9a-f]{8}, .* is unseal key [0-9a-f]{8}\)/);
 
     writeFileSync(kek, original, { mode: 0o600 });
     await (await startServer({ dataDir, store: 'sqlite' })).stop();

@@ -1,9 +1,9 @@
 /**
  * A cluster: three Strongroom nodes on one PostgreSQL database, each with its own data directory holding a copy
- * of the first node's key-encryption key. A token from one node works on every node; a key made on one is used
+ * of the first node's unseal key. A token from one node works on every node; a key made on one is used
  * on another; a disable through one is refused by the others within the cache bound (1 s); `kill -9` of one node
  * during a stream of writes loses no acknowledged write and the others keep serving; a node with another
- * key-encryption key refuses to start, naming the mismatch.
+ * unseal key refuses to start, naming the mismatch.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -20,11 +20,11 @@ let url: string;
 const nodes: StartedServer[] = [];
 const digest = createHash('sha256').update('cluster').digest().toString('base64url');
 
-/** A further node: a fresh data directory with copies of the first node's KEK and admin credentials. */
-function joiningDataDir(first: StartedServer, kek?: Buffer): string {
+/** A further node: a fresh data directory with copies of the first node's unseal key and admin credentials. */
+function joiningDataDir(first: StartedServer, unsealKey?: Buffer): string {
   const dataDir = temporaryDataDir();
-  if (kek === undefined) copyFileSync(join(first.dataDir, 'key-encryption-key'), join(dataDir, 'key-encryption-key'));
-  else writeFileSync(join(dataDir, 'key-encryption-key'), kek, { mode: 0o600 });
+  if (unsealKey === undefined) copyFileSync(join(first.dataDir, 'unseal-key'), join(dataDir, 'unseal-key'));
+  else writeFileSync(join(dataDir, 'unseal-key'), unsealKey, { mode: 0o600 });
   writeFileSync(join(dataDir, 'admin-credentials.json'), readFileSync(join(first.dataDir, 'admin-credentials.json')), { mode: 0o600 });
   return dataDir;
 }
@@ -95,13 +95,13 @@ test('kill -9 of a node during writes loses no acknowledged write, and the other
   assert.equal((await apiClient(one, token).post('/keys/after-the-crash/create', { kty: 'EC' })).status, 200);
 });
 
-test('a node with another key-encryption key refuses to start, naming the mismatch', () => {
+test('a node with another unseal key refuses to start, naming the mismatch', () => {
   const dataDir = joiningDataDir(nodes[0] as StartedServer, Buffer.alloc(32, 9));
   const result = spawnSync(process.execPath, [join(projectRoot, 'src', 'main.ts'), 'serve', '--data-dir', dataDir, '--port', '0', '--store', url], {
     encoding: 'utf8',
     timeout: 60_000,
   });
   assert.equal(result.status, 1);
-  assert.match(result.stderr, /is not the key-encryption key this database was created with \(the database postgres:\/\/.*expects fingerprint [0-9a-f]{8}, the file has [0-9a-f]{8}\)/);
+  assert.match(result.stderr, /unseal-key does not open this instance's domain key \(it is wrapped by unseal key [0-9a-f]{8}, .* is unseal key [0-9a-f]{8}\); every node needs the same unseal key/);
   assert.ok(!result.stderr.includes('password'), 'no password in the message');
 });

@@ -1,6 +1,6 @@
 /**
- * A kernel for domain tests: any store, a fresh unlocked key-material root, the production authorizer, an audit
- * sink that keeps what it is given, and a clock the test moves.
+ * A kernel for domain tests: any store, a fresh activated security domain (its roots unlocked), the production
+ * authorizer, an audit sink that keeps what it is given, and a clock the test moves.
  */
 import { randomBytes } from 'node:crypto';
 import type { AuditEvent, AuditSink } from '../../src/domain/kernel/audit.ts';
@@ -9,7 +9,11 @@ import { OPERATIONS } from '../../src/domain/kernel/catalogue.ts';
 import type { CallerContext } from '../../src/domain/kernel/context.ts';
 import { Kernel } from '../../src/domain/kernel/kernel.ts';
 import { OperationMetrics } from '../../src/domain/kernel/metrics.ts';
-import { keyEncryptionKeyFromBytes, unlockWithKek } from '../../src/keystore/key-encryption-key.ts';
+import { Custody } from '../../src/custody/custody.ts';
+import { domainKeyFromBytes } from '../../src/custody/domain-key.ts';
+import { symmetricUnsealProvider } from '../../src/custody/unseal/symmetric-unseal.ts';
+import { DOMAIN_KEY_CONTEXT } from '../../src/custody/unseal/unseal-provider.ts';
+import { sealingKey } from '../../src/keystore/sealing-key.ts';
 import { Keystore } from '../../src/keystore/keystore.ts';
 import { RootOfTrust } from '../../src/keystore/root-of-trust.ts';
 import type { Store } from '../../src/storage/store.ts';
@@ -22,16 +26,30 @@ export class RecordingAudit implements AuditSink {
   }
 }
 
-export function kernelFor(store: Store, options: { retentionDays?: number; root?: RootOfTrust } = {}) {
+/** A security domain held in memory, activated unless asked otherwise, with its own roots of trust. */
+export function testCustody(store: Store, options: { activated?: boolean } = {}): Custody {
+  const wrappingKey = randomBytes(32);
+  const provider = symmetricUnsealProvider('env', wrappingKey, 'a test unseal key');
+  const keyBytes = randomBytes(32);
+  const domain = domainKeyFromBytes(keyBytes);
+  const sealer = sealingKey(wrappingKey);
+  const wrapped = { provider: 'env' as const, wrappingKeyId: sealer.id, wrapped: sealer.seal(keyBytes, DOMAIN_KEY_CONTEXT).toString('base64') };
+  const record = { version: 1 as const, domainId: domain.id, key: wrapped, activated: options.activated ?? true };
+  const roots = { nodeIdentity: new RootOfTrust('node-identity'), keyMaterial: new RootOfTrust('key-material'), backup: new RootOfTrust('backup') };
+  return new Custody({ store, provider, domain, record, roots });
+}
+
+export function kernelFor(store: Store, options: { retentionDays?: number; root?: RootOfTrust; activated?: boolean } = {}) {
   const clock = { now: 1_800_000_000 };
-  const root = options.root ?? new RootOfTrust('key-material');
-  if (options.root === undefined) unlockWithKek(root, keyEncryptionKeyFromBytes(randomBytes(32)), 'key-material');
+  const custody = testCustody(store, { activated: options.activated ?? true });
+  // A root the test passes stays as the test set it (locked, say); otherwise the domain's own, unlocked.
+  const root = options.root ?? custody.roots.keyMaterial;
   const audit = new RecordingAudit();
   const metrics = new OperationMetrics();
   const keystore = new Keystore(root);
   const kernel = new Kernel({
     store,
-    env: { keystore, retentionDays: options.retentionDays ?? 90 },
+    env: { keystore, retentionDays: options.retentionDays ?? 90, custody },
     authorizer: new AdministratorsOnly([OPERATIONS.purgeExpiredKeys.dataAction]),
     audit,
     metrics,
@@ -42,5 +60,5 @@ export function kernelFor(store: Store, options: { retentionDays?: number; root?
     requestId: 'test-request',
     clock: () => clock.now,
   };
-  return { kernel, clock, admin, audit, metrics, keystore, root };
+  return { kernel, clock, admin, audit, metrics, keystore, root, custody };
 }

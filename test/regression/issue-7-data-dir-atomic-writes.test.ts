@@ -1,9 +1,9 @@
 /**
  * Issue 7, Medium #3 and Low #6: files of the data directory were rewritten in place (`admin-credentials.json`
- * at any start on another port: truncate, then write) or created in two steps and never fsynced (the KEK), so a
+ * at any start on another port: truncate, then write) or created in two steps and never fsynced (the key file), so a
  * crash in between left an empty file: every later start failed, and the only copy of the administrator's
  * secret was gone. Now one module (src/lib/atomic-file.ts) writes every file through a temporary file, fsync,
- * rename (or an exclusive link for the KEK) and a directory fsync, and only when the content changes.
+ * rename (or an exclusive link for the unseal key) and a directory fsync, and only when the content changes.
  *
  * Shown here: at every step of a write the target holds the old content or the new one, never anything else; a
  * write that fails at any step leaves the old content and no temporary file; an existing file is never replaced
@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { writeFileAtomically, type AtomicFileSystem } from '../../src/lib/atomic-file.ts';
-import { loadOrCreateKeyEncryptionKeyFile } from '../../src/keystore/key-encryption-key.ts';
+import { fileUnsealProvider } from '../../src/custody/unseal/file-unseal.ts';
 import { startServer, temporaryDataDir, type AdminCredentials } from '../../harness/server-process.ts';
 
 const directories: string[] = [];
@@ -162,17 +162,17 @@ describe('writeFileAtomically', () => {
   });
 });
 
-test('the KEK file is created whole (32 bytes, 0600, nothing beside it) and an existing one is kept', () => {
+test('the unseal key file is created whole (32 bytes, 0600, nothing beside it) and an existing one is kept', async () => {
   const dir = scratch();
-  const path = join(dir, 'key-encryption-key');
+  const path = join(dir, 'unseal-key');
   const umask = process.umask(0o022);
   try {
-    const created = loadOrCreateKeyEncryptionKeyFile(path);
+    const wrapped = await fileUnsealProvider(path, { create: true }).wrap(Buffer.alloc(32, 5));
     assert.equal(statSync(path).size, 32);
     assert.equal(statSync(path).mode & 0o777, 0o600);
-    assert.deepEqual(readdirSync(dir), ['key-encryption-key']);
+    assert.deepEqual(readdirSync(dir), ['unseal-key']);
     const before = statSync(path);
-    assert.equal(loadOrCreateKeyEncryptionKeyFile(path).fingerprint, created.fingerprint);
+    assert.deepEqual(await fileUnsealProvider(path, { create: true }).unwrap(wrapped), Buffer.alloc(32, 5));
     assert.deepEqual(identity(statSync(path)), identity(before));
   } finally {
     process.umask(umask);

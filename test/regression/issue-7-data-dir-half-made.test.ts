@@ -34,18 +34,18 @@ function assertRefused(result: { status: number | null; stderr: string }, patter
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
-describe('a KEK file a crashed first start left short', () => {
+describe('an unseal key file a crashed first start left short', () => {
   for (const length of [0, 16, 31]) {
     test(`${length} bytes and no database yet: refused (remove it and start again), not replaced`, () => {
       const dataDir = temporaryDataDir();
       try {
-        const kek = join(dataDir, 'key-encryption-key');
+        const kek = join(dataDir, 'unseal-key');
         writeFileSync(kek, Buffer.alloc(length, 1), { mode: 0o600 });
         const result = serve(dataDir);
-        assertRefused(result, new RegExp(`${escape(kek)} is ${length} bytes long, not a 32-byte key-encryption key`));
+        assertRefused(result, new RegExp(`${escape(kek)} is ${length} bytes long, not a 32-byte unseal key`));
         assert.match(result.stderr, /no database uses it yet: remove it/);
         assert.deepEqual(readFileSync(kek), Buffer.alloc(length, 1));
-        assert.deepEqual(readdirSync(dataDir), ['key-encryption-key'], 'nothing else is created');
+        assert.deepEqual(readdirSync(dataDir), ['unseal-key'], 'nothing else is created');
       } finally {
         rmSync(dataDir, { recursive: true, force: true });
       }
@@ -55,7 +55,7 @@ describe('a KEK file a crashed first start left short', () => {
 
 describe('a data directory with a database', () => {
   const dataDir = temporaryDataDir();
-  const kek = join(dataDir, 'key-encryption-key');
+  const kek = join(dataDir, 'unseal-key');
   const credentials = join(dataDir, 'admin-credentials.json');
   let original = { kek: Buffer.alloc(0), credentials: '' };
   before(async () => {
@@ -65,19 +65,19 @@ describe('a data directory with a database', () => {
   after(() => rmSync(dataDir, { recursive: true, force: true }));
 
   for (const length of [0, 31]) {
-    test(`and a ${length}-byte KEK: refused (restore it from your backup), and no new KEK is made`, () => {
+    test(`and a ${length}-byte unseal key: refused (restore it from your backup), and no new key is made`, () => {
       writeFileSync(kek, original.kek.subarray(0, length), { mode: 0o600 });
       const result = serve(dataDir);
       assertRefused(result, new RegExp(`${escape(kek)} is ${length} bytes long`));
-      assert.match(result.stderr, /strongroom\.db need the original: restore it from your backup/);
+      assert.match(result.stderr, /domain in .*strongroom\.db needs the original: restore it from your backup/);
       assert.deepEqual(readFileSync(kek), original.kek.subarray(0, length));
       writeFileSync(kek, original.kek, { mode: 0o600 });
     });
   }
 
-  test('and no KEK: refused, and no new KEK is made', () => {
+  test('and no unseal key: refused, and no new key is made', () => {
     rmSync(kek);
-    assertRefused(serve(dataDir), /key-encryption-key is missing: .* restore it from your backup/);
+    assertRefused(serve(dataDir), /unseal-key is missing: it is the only key that opens this instance's domain; restore it from your backup/);
     assert.equal(existsSync(kek), false);
     writeFileSync(kek, original.kek, { mode: 0o600 });
   });

@@ -67,7 +67,7 @@ describe('checkDataDirectory', () => {
   const paths = instancePaths(dataDir);
   before(() => {
     mkdirSync(paths.tlsDir, { mode: 0o700 });
-    writeFileSync(paths.keyEncryptionKey, Buffer.alloc(32), { mode: 0o600 });
+    writeFileSync(paths.unsealKey, Buffer.alloc(32), { mode: 0o600 });
     writeFileSync(paths.database, '', { mode: 0o600 });
     writeFileSync(paths.adminCredentials, '{}', { mode: 0o600 });
     writeFileSync(paths.caCertificate, 'certificate\n', { mode: 0o644 });
@@ -92,9 +92,9 @@ describe('checkDataDirectory', () => {
   }
 
   test('refuses a KEK others can read (the keystore refuses it too)', () => {
-    chmodSync(paths.keyEncryptionKey, 0o604);
-    assert.throws(() => checkDataDirectory(dataDir, paths), { message: `${paths.keyEncryptionKey} is readable by other users; run: chmod 600 ${paths.keyEncryptionKey}` });
-    chmodSync(paths.keyEncryptionKey, 0o600);
+    chmodSync(paths.unsealKey, 0o604);
+    assert.throws(() => checkDataDirectory(dataDir, paths), { message: `${paths.unsealKey} is readable by other users; run: chmod 600 ${paths.unsealKey}` });
+    chmodSync(paths.unsealKey, 0o600);
   });
 
   test('refuses a tls directory or a tls/ca.pem others can write to', () => {

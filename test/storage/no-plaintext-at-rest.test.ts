@@ -1,7 +1,8 @@
 /**
  * The database never holds private key material in the clear: not in the SQLite file, not in its WAL, not in
- * any encoding (raw bytes, hex, base64, base64url). The private parts to look for are obtained through the
- * store-level test hook, which opens the sealed blobs with the key-encryption key.
+ * any encoding (raw bytes, hex, base64, base64url); nor the domain key that seals it. The private parts to look
+ * for are obtained through the store-level test hook, which opens the sealed blobs with the domain key it
+ * unwraps with the unseal key.
  */
 import assert from 'node:assert/strict';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
@@ -10,31 +11,31 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { accessToken, apiClient } from '../../harness/https-requests.ts';
 import { disposeServer, startServer } from '../../harness/server-process.ts';
-import { revealStoredKeyVersions, type RevealedKeyVersion } from '../helpers/store-inspection.ts';
+import { revealDomainKey, revealStoredKeyVersions, type RevealedKeyVersion } from '../helpers/store-inspection.ts';
 
 function storedFiles(dataDir: string): Array<{ path: string; bytes: Buffer }> {
-  // Everything in the data directory but the key-encryption key itself, which is what makes the rest opaque.
+  // Everything in the data directory but the unseal key itself, which is what makes the rest opaque.
   return readdirSync(dataDir)
-    .filter((name) => name !== 'key-encryption-key' && statSync(join(dataDir, name)).isFile())
+    .filter((name) => name !== 'unseal-key' && statSync(join(dataDir, name)).isFile())
     .map((name) => ({ path: name, bytes: readFileSync(join(dataDir, name)) }));
 }
 
 function assertNotInFiles(dataDir: string, revealed: RevealedKeyVersion[]): void {
   const files = storedFiles(dataDir);
   assert.ok(files.some((file) => file.path === 'strongroom.db'));
+  const secrets: Array<[string, Buffer]> = [['the domain key', revealDomainKey(dataDir)]];
   for (const key of revealed) {
-    for (const [member, value] of Object.entries(key.privateComponents)) {
-      const forms = [value, Buffer.from(value.toString('hex')), Buffer.from(value.toString('base64')), Buffer.from(value.toString('base64url'))];
-      for (const file of files) {
-        for (const form of forms) {
-          assert.equal(file.bytes.indexOf(form), -1, `${file.path} holds '${member}' of ${key.name}/${key.version} in the clear`);
-        }
-      }
+    for (const [member, value] of Object.entries(key.privateComponents)) secrets.push([`'${member}' of ${key.name}/${key.version}`, value]);
+  }
+  for (const [what, value] of secrets) {
+    const forms = [value, Buffer.from(value.toString('hex')), Buffer.from(value.toString('base64')), Buffer.from(value.toString('base64url'))];
+    for (const file of files) {
+      for (const form of forms) assert.equal(file.bytes.indexOf(form), -1, `${file.path} holds ${what} in the clear`);
     }
   }
 }
 
-test('no private component of any stored key appears in the data directory', async () => {
+test('no private component of any stored key, and not the domain key, appears in the data directory', async () => {
   const server = await startServer();
   try {
     const api = apiClient(server, await accessToken(server));

@@ -2,7 +2,8 @@
  * `perform(context, operation, input)`: the one pipeline every caller goes through (HTTP routes, scheduled
  * jobs, the CLI, a PKCS#11 bridge), so that none can skip a step:
  *
- *   1. authorize   the caller may perform the operation's data action at the scope its input names
+ *   1. authorize   the caller may perform the operation's data action at the scope its input names, and the
+ *                  instance is activated (or the operation is one of the security-domain ceremony's)
  *   2. prepare     (writes) work that needs no storage lock, such as key generation
  *   3. run         reads on committed state; writes in one unit of work, run again when it lost a race
  *   4. audit       the event, inside the unit for writes (it commits with the change), after it otherwise;
@@ -18,7 +19,7 @@ import type { Authorizer } from './authorizer.ts';
 import type { CallerContext } from './context.ts';
 import type { OperationMetrics } from './metrics.ts';
 import type { Operation, OperationCall, OperationEnvironment, WriteOperation } from './operation.ts';
-import { conflictAfterRetries, toWireError } from './wire-errors.ts';
+import { awaitingActivation, conflictAfterRetries, toWireError } from './wire-errors.ts';
 
 /** How often a unit of work that lost a race is run again before the caller gets 409 Conflict. */
 const MAX_ATTEMPTS = 5;
@@ -56,6 +57,7 @@ export class Kernel {
     const scope = operation.scope(input);
     try {
       await this.#authorizer.authorize(context, operation.dataAction, scope);
+      if (operation.beforeActivation !== true && !this.#env.custody.isActivated) throw awaitingActivation();
       const output = operation.writes
         ? await this.#write(call, operation, scope)
         : await operation.run(call, this.#store.reader);

@@ -9,9 +9,12 @@
  *   audit       the identifiers the audit log records (never payloads)
  *   prepare     work a write needs before its unit opens and that touches no storage lock (key generation)
  *   run         the operation itself
+ *   beforeActivation  it also runs while the instance awaits activation (the security-domain ceremony);
+ *                every other operation then answers 503
  */
 import type { KeyOperation } from '../../crypto/algorithms.ts';
 import type { IntDate } from '../../lib/intdate.ts';
+import type { Custody } from '../../custody/custody.ts';
 import type { Keystore } from '../../keystore/keystore.ts';
 import type { Readers, UnitOfWork } from '../../storage/store.ts';
 import type { DataAction } from '../rbac/data-actions.ts';
@@ -23,6 +26,8 @@ export interface OperationEnvironment {
   readonly keystore: Keystore;
   /** Soft-delete retention (7–90 days). */
   readonly retentionDays: number;
+  /** The security domain this node holds: activation, the domain key, its roots of trust. */
+  readonly custody: Custody;
 }
 
 /** One call of an operation: its input, its caller, and the one reading of the clock it decides with. */
@@ -38,6 +43,7 @@ interface OperationBase<I, O> {
   readonly dataAction: DataAction;
   scope(input: I): string;
   readonly keyOp?: KeyOperation | undefined;
+  readonly beforeActivation?: true | undefined;
   /** Identifiers for the audit record; `output` is undefined when the operation failed. */
   audit(input: I, output: O | undefined): AuditFields;
 }

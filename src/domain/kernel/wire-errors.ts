@@ -27,3 +27,11 @@ export function toWireError(error: unknown): unknown {
 
 export const conflictAfterRetries = (): StrongroomError =>
   new StrongroomError('Conflict', 'The object was changed by another request at the same time; retry the request.');
+
+/** What every key operation answers while the instance waits for its security domain. */
+export const awaitingActivation = (): StrongroomError =>
+  new StrongroomError(
+    'ServiceUnavailable',
+    'The instance awaits activation: download its security domain (POST /securitydomain/download) or upload an existing one (POST /securitydomain/upload).',
+    { headers: { 'retry-after': '10' } },
+  );

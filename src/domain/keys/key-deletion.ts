@@ -54,6 +54,8 @@ export const purgeDeletedKey = writeOperation<NameInput, void>({
 /** Not an Azure operation: the purge job runs it as the system caller. */
 export const purgeExpiredKeys = writeOperation<Record<string, never>, string[]>({
   name: 'purgeExpiredKeys',
+  // Before activation there is no key to purge; the job's runs then simply find nothing.
+  beforeActivation: true,
   dataAction: DataActions.purgeDeletedKey,
   scope: () => KEYS_SCOPE,
   audit: (_input, output) => ({ purged: output?.length ?? 0 }),

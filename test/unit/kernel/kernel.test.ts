@@ -14,6 +14,7 @@ import { OperationMetrics } from '../../../src/domain/kernel/metrics.ts';
 import { RootOfTrust } from '../../../src/keystore/root-of-trust.ts';
 import { sealingKey } from '../../../src/keystore/sealing-key.ts';
 import { MemoryStore } from '../../../src/storage/memory/memory-store.ts';
+import type { StrongroomError } from '../../../src/errors/strongroom-error.ts';
 import { kernelFor, RecordingAudit } from '../../helpers/kernel.ts';
 
 const digest = createHash('sha256').update('message').digest();
@@ -164,5 +165,25 @@ describe('units of work that lose a race', () => {
     await assert.rejects(kernel.perform(admin, OPERATIONS.updateKey, { name: 'busy', request: { tags: { by: 'me' } } }), { code: 'Conflict', status: 409 });
     store.transaction = original;
     assert.deepEqual((await store.reader.keys.getKeyVersion('busy'))?.tags, { by: 'other' });
+  });
+});
+
+describe('an instance awaiting activation', () => {
+  test('answers 503 "awaits activation" to every key operation, reads included, and stores nothing', async () => {
+    const store = new MemoryStore();
+    const { kernel, admin } = kernelFor(store, { activated: false });
+    for (const [operation, input] of [
+      [OPERATIONS.createKey, { name: 'k', request: { kty: 'EC' } }],
+      [OPERATIONS.getKeys, { page: { limit: 10 } }],
+      [OPERATIONS.getRandomBytes, { count: 8 }],
+    ] as const) {
+      await assert.rejects(kernel.perform(admin, operation as never, input as never), (error: StrongroomError) => {
+        assert.equal(error.code, 'ServiceUnavailable');
+        assert.match(error.message, /awaits activation/);
+        assert.equal(error.headers['retry-after'], '10');
+        return true;
+      });
+    }
+    assert.equal((await store.reader.keys.listKeys({ limit: 10 })).items.length, 0);
   });
 });
