@@ -20,6 +20,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import './http/fastify-types.ts';
 import { registerCryptoRoutes } from './api/crypto/crypto-routes.ts';
+import { registerSecurityDomainRoutes } from './api/custody/security-domain-routes.ts';
 import { registerHealthRoutes, type HealthReport } from './api/health/health-routes.ts';
 import { registerIdentityRoutes } from './api/identity/identity-routes.ts';
 import { registerKeyRoutes } from './api/keys/key-routes.ts';
@@ -117,5 +118,6 @@ export function buildApp(services: AppServices, options: AppOptions): FastifyIns
   const routeDeps = { kernel: services.kernel, clock: services.clock };
   registerKeyRoutes(app, routeDeps);
   registerCryptoRoutes(app, routeDeps);
+  registerSecurityDomainRoutes(app, routeDeps);
   return app;
 }

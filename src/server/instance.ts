@@ -29,6 +29,7 @@ import { join } from 'node:path';
 import { nativeAddon } from '../crypto/native.ts';
 import { createSigningKey, describeSigningKey, type SigningKey } from '../domain/identity/token-service.ts';
 import { Custody } from '../custody/custody.ts';
+import { NODE_IDENTITY_SETTINGS } from '../custody/node-identity-settings.ts';
 import { assertHeldBy, openSealedDomain, readDomainRecord } from '../custody/sealed-domain.ts';
 import { openUnsealProvider, type UnsealSettings } from '../custody/unseal/open-unseal-provider.ts';
 import { writeFileAtomically } from '../lib/atomic-file.ts';
@@ -49,11 +50,7 @@ export interface Instance {
   custody: Custody;
 }
 
-export const SETTINGS = {
-  tenantId: 'instance.tenant-id',
-  signingKey: 'identity.token-signing-key',
-  certificateAuthority: 'tls.certificate-authority',
-} as const;
+const SETTINGS = NODE_IDENTITY_SETTINGS;
 
 export const instancePaths = (dataDir: string) => ({
   database: join(dataDir, 'strongroom.db'),

@@ -44,6 +44,19 @@ export function registerKeyRoutes(app: FastifyInstance, deps: RouteDeps): void {
     answer: (key, request) => toKeyBundle(key, view(request)),
   });
 
+  operationRoute<'backupKey', NameParams>(app, deps, {
+    method: 'POST', paths: ['/keys/:name/backup'], operation: 'backupKey',
+    input: (request) => ({ name: request.params.name }),
+    answer: (value) => ({ value }),
+  });
+
+  operationRoute<'restoreKey', { Body: { value?: unknown } | undefined }>(app, deps, {
+    method: 'POST', paths: ['/keys/restore'], operation: 'restoreKey',
+    schema: { response: bundle },
+    input: (request) => ({ value: request.body?.value }),
+    answer: (key, request) => toKeyBundle(key, view(request)),
+  });
+
   operationRoute<'getKey', VersionParams>(app, deps, {
     method: 'GET', paths: ['/keys/:name', '/keys/:name/:version'], operation: 'getKey',
     schema: { response: bundle },

@@ -4,11 +4,19 @@
  * OPERATIONS.sign, input)`), what routes name (`config.operation`), and what a test walks to prove that every
  * operation has a caller and every data-plane route an operation.
  */
+import { backupKey, restoreKeyBackup } from '../keys/key-backup.ts';
 import { createKey, importKey, updateKey } from '../keys/key-lifecycle.ts';
 import { deleteKey, purgeDeletedKey, purgeExpiredKeys, recoverDeletedKey } from '../keys/key-deletion.ts';
 import { getDeletedKey, getDeletedKeys, getKey, getKeys, getKeyVersions } from '../keys/key-reads.ts';
 import { decryptWithKey, encryptWithKey, sign, unwrapKey, verify, wrapKey } from '../keys/key-use.ts';
 import { getRandomBytes } from '../random/random-bytes.ts';
+import {
+  downloadSecurityDomain,
+  getSecurityDomainDownloadStatus,
+  getSecurityDomainUploadStatus,
+  getTransferKey,
+  uploadSecurityDomain,
+} from '../custody/security-domain.ts';
 
 export const OPERATIONS = {
   // key lifecycle
@@ -23,6 +31,8 @@ export const OPERATIONS = {
   getDeletedKeys,
   recoverDeletedKey,
   purgeDeletedKey,
+  backupKey,
+  restoreKey: restoreKeyBackup,
   // key use
   sign,
   verify,
@@ -32,6 +42,12 @@ export const OPERATIONS = {
   unwrapKey,
   // other data actions
   getRandomBytes,
+  // the security domain (custody)
+  downloadSecurityDomain,
+  getSecurityDomainDownloadStatus,
+  getTransferKey,
+  uploadSecurityDomain,
+  getSecurityDomainUploadStatus,
   // scheduled jobs (the system caller; no route)
   purgeExpiredKeys,
 } as const;

@@ -20,6 +20,17 @@ export const DataActions = {
   sign: `${PREFIX}/keys/sign/action`,
   verify: `${PREFIX}/keys/verify/action`,
   randomBytes: `${PREFIX}/rng/action`,
+  backupKey: `${PREFIX}/keys/backup/action`,
+  restoreKey: `${PREFIX}/keys/restore/action`,
+  downloadSecurityDomain: `${PREFIX}/securitydomain/download/action`,
+  readSecurityDomainDownload: `${PREFIX}/securitydomain/download/read`,
+  uploadSecurityDomain: `${PREFIX}/securitydomain/upload/action`,
+  readSecurityDomainUpload: `${PREFIX}/securitydomain/upload/read`,
+  readTransferKey: `${PREFIX}/securitydomain/transferkey/read`,
+  startBackup: `${PREFIX}/backup/start/action`,
+  readBackupStatus: `${PREFIX}/backup/status/action`,
+  startRestore: `${PREFIX}/restore/start/action`,
+  readRestoreStatus: `${PREFIX}/restore/status/action`,
 } as const;
 
 export type DataAction = (typeof DataActions)[keyof typeof DataActions];
