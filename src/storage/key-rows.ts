@@ -6,6 +6,7 @@
  */
 import type { CurveName, KeyFamily, PublicJwk } from '../crypto/key-material.ts';
 import type { Deleted, KeyVersion, KeyVersionMeta, ReleasePolicy } from '../domain/keys/key-model.ts';
+import type { WholeKey } from './store.ts';
 
 export interface KeyVersionRow {
   seq: number;
@@ -65,4 +66,14 @@ export function recordFromRow(row: KeyVersionRow): KeyVersion {
 
 export function withDeletion<T>(row: Pick<KeyVersionRow, 'deleted_date' | 'scheduled_purge_date'>, value: T): Deleted<T> {
   return { ...value, deletion: { deletedDate: row.deleted_date ?? 0, scheduledPurgeDate: row.scheduled_purge_date ?? 0 } };
+}
+
+/** The rows of one key's versions (oldest first) as the key they make up; undefined when there are none. */
+export function wholeKeyOf(rows: KeyVersionRow[]): WholeKey | undefined {
+  const first = rows[0];
+  if (first === undefined) return undefined;
+  const versions = rows.map(recordFromRow);
+  return first.deleted_date === null
+    ? { name: first.name, versions }
+    : { name: first.name, versions, deletion: { deletedDate: first.deleted_date, scheduledPurgeDate: first.scheduled_purge_date ?? 0 } };
 }

@@ -47,6 +47,14 @@ export interface KeyReader {
   /** The latest version of a soft-deleted key, as it was deleted. */
   getDeletedKey(name: string): Promise<Deleted<KeyVersion> | undefined>;
   listDeletedKeys(page: PageRequest): Promise<Page<Deleted<KeyVersionMeta>>>;
+  /** A key, active or soft-deleted, with every version (oldest first) and its deletion if deleted: what a backup holds. */
+  getKeyWithVersions(name: string): Promise<WholeKey | undefined>;
+}
+
+export interface WholeKey {
+  name: string;
+  versions: KeyVersion[];
+  deletion?: DeletionInfo | undefined;
 }
 
 export interface KeyRepository extends KeyReader {

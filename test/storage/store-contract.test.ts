@@ -102,6 +102,24 @@ for (const [backend, open] of Object.entries(backends)) {
       await store.close();
     });
 
+    test('a whole key for a backup: every version with its material, oldest first, active or soft-deleted', async () => {
+      const store = open();
+      await add(store, version('Whole', 1, { tags: { n: '1' } }));
+      await add(store, version('whole', 2));
+      const active = await store.reader.keys.getKeyWithVersions('WHOLE');
+      assert.equal(active?.name, 'Whole');
+      assert.equal(active?.deletion, undefined);
+      assert.deepEqual(active?.versions.map((v) => v.version), [1, 2].map(versionId));
+      assert.deepEqual(active?.versions[0]?.tags, { n: '1' });
+      assert.deepEqual(active?.versions[0]?.sealedMaterial, Buffer.from([1]));
+      await store.transaction((unit) => unit.keys.deleteKey('whole', { deletedDate: 10, scheduledPurgeDate: 20 }));
+      const deleted = await store.reader.keys.getKeyWithVersions('whole');
+      assert.deepEqual(deleted?.deletion, { deletedDate: 10, scheduledPurgeDate: 20 });
+      assert.equal(deleted?.versions.length, 2);
+      assert.equal(await store.reader.keys.getKeyWithVersions('nobody'), undefined);
+      await store.close();
+    });
+
     test('conditional updates: applied on the row version read, refused after a concurrent change', async () => {
       const store = open();
       await add(store, version('k', 1, { attributes: { enabled: true, exportable: false, nbf: 5, exp: 50, created: 1, updated: 1 } }));

@@ -8,7 +8,7 @@ import { BackupBlobError, openBackup, sealBackup } from '../../custody/backup-bl
 import { CryptoError } from '../../crypto/crypto-error.ts';
 import { badParameter, keyIsDeletedButRecoverable, keyNotFound } from '../../errors/errors.ts';
 import { StrongroomError } from '../../errors/strongroom-error.ts';
-import type { KeyReader, Readers } from '../../storage/store.ts';
+import type { Readers } from '../../storage/store.ts';
 import { readOperation, writeOperation, type OperationEnvironment } from '../kernel/operation.ts';
 import { DataActions } from '../rbac/data-actions.ts';
 import { keyBackupDocument, KeyBackupDocumentError, versionsFromBackup } from './key-backup-document.ts';
@@ -17,7 +17,6 @@ import { KEYS_SCOPE, keyFields, keyScope } from './key-scope.ts';
 
 /** Azure's text, which clients match on. */
 const CORRUPT_BACKUP = 'Backup blob contains invalid or corrupt version.';
-const PAGE = 100;
 
 export const backupKey = readOperation<{ name: string }, string>({
   name: 'backupKey',
@@ -25,10 +24,9 @@ export const backupKey = readOperation<{ name: string }, string>({
   scope: (input) => keyScope(input.name),
   audit: (input) => keyFields(input.name),
   async run({ input, env }, store) {
-    const versions = await allVersions(store.keys, input.name);
-    if (versions.length === 0) throw keyNotFound(input.name);
-    const name = versions[0]?.name ?? input.name;
-    const document = keyBackupDocument(name, versions, env.keystore);
+    const key = await store.keys.getKeyWithVersions(input.name);
+    if (key === undefined || key.deletion !== undefined) throw keyNotFound(input.name);
+    const document = keyBackupDocument(key.name, key.versions, env.keystore);
     try {
       const { custody } = env;
       return sealBackup(custody.roots.backup, custody.domain.id, 'key', '', document).toString('base64url');
@@ -80,22 +78,6 @@ function openKeyBackup(value: unknown, env: OperationEnvironment): { name: strin
   } finally {
     plaintext.fill(0);
   }
-}
-
-/** Every version of an active key, oldest first. */
-export async function allVersions(keys: KeyReader, name: string): Promise<KeyVersion[]> {
-  const versions: KeyVersion[] = [];
-  let after: string | undefined;
-  do {
-    const page = await keys.listKeyVersions(name, { limit: PAGE, after });
-    if (page === undefined) return [];
-    for (const meta of page.items) {
-      const version = await keys.getKeyVersion(name, meta.version);
-      if (version !== undefined) versions.push(version);
-    }
-    after = page.next;
-  } while (after !== undefined);
-  return versions;
 }
 
 async function assertNameFree(store: Pick<Readers, 'keys'>, name: string): Promise<void> {

@@ -5,7 +5,7 @@
 import type { Deleted, DeletionInfo, KeyVersion, KeyVersionMeta, KeyVersionPatch } from '../../domain/keys/key-model.ts';
 import type { IntDate } from '../../lib/intdate.ts';
 import { ConcurrentChangeError } from '../store-errors.ts';
-import type { AddVersionOutcome, KeyReader, Page, PageRequest } from '../store.ts';
+import type { AddVersionOutcome, KeyReader, Page, PageRequest, WholeKey } from '../store.ts';
 import type { KeyEntry, MemoryState } from './memory-state.ts';
 
 export class MemoryKeyReader implements KeyReader {
@@ -40,6 +40,13 @@ export class MemoryKeyReader implements KeyReader {
   async getDeletedKey(name: string): Promise<Deleted<KeyVersion> | undefined> {
     const entry = this.#state().keys.get(name.toLowerCase());
     return entry?.deletion === undefined ? undefined : { ...latest(entry), deletion: entry.deletion };
+  }
+
+  async getKeyWithVersions(name: string): Promise<WholeKey | undefined> {
+    const entry = this.#state().keys.get(name.toLowerCase());
+    if (entry === undefined) return undefined;
+    const versions = entry.versions.map((stored) => withName(entry, stored.record));
+    return entry.deletion === undefined ? { name: entry.name, versions } : { name: entry.name, versions, deletion: entry.deletion };
   }
 
   async listDeletedKeys(page: PageRequest): Promise<Page<Deleted<KeyVersionMeta>>> {

@@ -123,6 +123,7 @@ function unitOver(working: MemoryState, perform: <R>(write: Write<R>) => R): Omi
       listKeyVersions: (name, page) => keyReader.listKeyVersions(name, page),
       getDeletedKey: (name) => keyReader.getDeletedKey(name),
       listDeletedKeys: (page) => keyReader.listDeletedKeys(page),
+      getKeyWithVersions: (name) => keyReader.getKeyWithVersions(name),
       addKeyVersion: async (record) => perform(KeyWrites.addKeyVersion(record)),
       updateKeyVersion: async (name, version, expected, patch) => perform(KeyWrites.updateKeyVersion(name, version, expected, patch)),
       deleteKey: async (name, deletion) => perform(KeyWrites.deleteKey(name, deletion)),

@@ -15,10 +15,10 @@
 import type { Deleted, DeletionInfo, KeyVersion, KeyVersionMeta, KeyVersionPatch } from '../../domain/keys/key-model.ts';
 import type { IntDate } from '../../lib/intdate.ts';
 import { ConcurrentChangeError } from '../store-errors.ts';
-import type { AddVersionOutcome, KeyRepository, Page, PageRequest } from '../store.ts';
+import type { AddVersionOutcome, KeyRepository, Page, PageRequest, WholeKey } from '../store.ts';
 import type { KeyCache } from './key-cache.ts';
 import { deepFreeze, jsonOrNull, pageOf } from '../record-helpers.ts';
-import { META_COLUMNS, metaFromRow, RECORD_COLUMNS, recordFromRow, withDeletion, type KeyVersionRow } from '../key-rows.ts';
+import { META_COLUMNS, metaFromRow, RECORD_COLUMNS, recordFromRow, wholeKeyOf, withDeletion, type KeyVersionRow } from '../key-rows.ts';
 import type { Sql, SqlValue } from './sql.ts';
 
 const LATEST_VERSION = `v.seq = (SELECT MAX(seq) FROM key_versions WHERE name_lc = k.name_lc)`;
@@ -186,6 +186,14 @@ export class PostgresKeys implements KeyRepository {
       [name.toLowerCase()],
     );
     return row && withDeletion(row, recordFromRow(row));
+  }
+
+  async getKeyWithVersions(name: string): Promise<WholeKey | undefined> {
+    const rows = await this.#sql.rows<KeyVersionRow>(
+      `SELECT ${RECORD_COLUMNS} FROM keys k JOIN key_versions v ON v.name_lc = k.name_lc WHERE k.name_lc = $1 ORDER BY v.seq`,
+      [name.toLowerCase()],
+    );
+    return wholeKeyOf(rows);
   }
 
   async listDeletedKeys(page: PageRequest): Promise<Page<Deleted<KeyVersionMeta>>> {

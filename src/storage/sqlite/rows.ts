@@ -47,3 +47,4 @@ function decoded(row: KeyVersionRow): keyRows.KeyVersionRow {
 export const metaFromRow = (row: KeyVersionRow): KeyVersionMeta => keyRows.metaFromRow(decoded(row));
 export const recordFromRow = (row: KeyVersionRow): KeyVersion => keyRows.recordFromRow(decoded(row));
 export const withDeletion = keyRows.withDeletion;
+export const wholeKeyFromRows = (rows: KeyVersionRow[]) => keyRows.wholeKeyOf(rows.map(decoded));

@@ -7,11 +7,11 @@ import type { SQLInputValue } from 'node:sqlite';
 import type { Deleted, DeletionInfo, KeyVersion, KeyVersionMeta, KeyVersionPatch } from '../../domain/keys/key-model.ts';
 import type { IntDate } from '../../lib/intdate.ts';
 import { ConcurrentChangeError } from '../store-errors.ts';
-import type { AddVersionOutcome, KeyRepository, Page, PageRequest } from '../store.ts';
+import type { AddVersionOutcome, KeyRepository, Page, PageRequest, WholeKey } from '../store.ts';
 import type { ChangeAwareCache } from '../change-aware-cache.ts';
 import type { SqliteConnection } from './connection.ts';
 import { deepFreeze, jsonOrNull, pageOf } from '../record-helpers.ts';
-import { META_COLUMNS, metaFromRow, RECORD_COLUMNS, recordFromRow, withDeletion, type KeyVersionRow } from './rows.ts';
+import { META_COLUMNS, metaFromRow, RECORD_COLUMNS, recordFromRow, wholeKeyFromRows, withDeletion, type KeyVersionRow } from './rows.ts';
 
 const LATEST_VERSION = `v.seq = (SELECT MAX(seq) FROM key_versions WHERE name_lc = k.name_lc)`;
 
@@ -150,6 +150,13 @@ export class SqliteKeys implements KeyRepository {
        WHERE k.name_lc = ? AND k.deleted_date IS NOT NULL AND ${LATEST_VERSION}`,
     ).get(name.toLowerCase()) as KeyVersionRow | undefined;
     return row && withDeletion(row, recordFromRow(row));
+  }
+
+  async getKeyWithVersions(name: string): Promise<WholeKey | undefined> {
+    const rows = this.#sql(
+      `SELECT ${RECORD_COLUMNS} FROM keys k JOIN key_versions v ON v.name_lc = k.name_lc WHERE k.name_lc = ? ORDER BY v.seq`,
+    ).all(name.toLowerCase()) as unknown as KeyVersionRow[];
+    return wholeKeyFromRows(rows);
   }
 
   async listDeletedKeys(page: PageRequest): Promise<Page<Deleted<KeyVersionMeta>>> {
