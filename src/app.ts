@@ -19,6 +19,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import './http/fastify-types.ts';
+import { registerBackupRoutes } from './api/backup/backup-routes.ts';
 import { registerCryptoRoutes } from './api/crypto/crypto-routes.ts';
 import { registerSecurityDomainRoutes } from './api/custody/security-domain-routes.ts';
 import { registerHealthRoutes, type HealthReport } from './api/health/health-routes.ts';
@@ -119,5 +120,6 @@ export function buildApp(services: AppServices, options: AppOptions): FastifyIns
   registerKeyRoutes(app, routeDeps);
   registerCryptoRoutes(app, routeDeps);
   registerSecurityDomainRoutes(app, routeDeps);
+  registerBackupRoutes(app, routeDeps);
   return app;
 }

@@ -10,7 +10,7 @@ export const errorCatalogue = {
   Unauthorized: { status: 401, summary: 'No valid bearer token was presented.' },
   Forbidden: { status: 403, summary: 'The caller or the key does not allow this operation.' },
   KeyNotFound: { status: 404, summary: 'No key (or deleted key) with this name or version exists.' },
-  NotFound: { status: 404, summary: 'No such endpoint.' },
+  NotFound: { status: 404, summary: 'No such endpoint, or no backup or restore operation with this job id.' },
   MethodNotAllowed: { status: 405, summary: 'The endpoint exists but not for this HTTP method.' },
   RequestTimeout: { status: 408, summary: 'The request was not received completely in time.' },
   Conflict: { status: 409, summary: 'The name is held by another object, e.g. a soft-deleted key.' },

@@ -11,6 +11,7 @@ import { TokenService } from '../domain/identity/token-service.ts';
 import { discardAudit } from '../domain/kernel/audit.ts';
 import { AdministratorsOnly } from '../domain/kernel/authorizer.ts';
 import { OPERATIONS } from '../domain/kernel/catalogue.ts';
+import { BackupRunner } from '../domain/backup/backup-runner.ts';
 import { Kernel } from '../domain/kernel/kernel.ts';
 import { OperationMetrics } from '../domain/kernel/metrics.ts';
 import { Keystore } from '../keystore/keystore.ts';
@@ -19,10 +20,18 @@ import type { Instance } from './instance.ts';
 
 export function buildServices(instance: Instance, config: Config, servedCertificatePem: string): AppServices {
   const certificate = new X509Certificate(servedCertificatePem);
-  const { store } = instance;
+  const { store, custody } = instance;
+  const keystore = new Keystore(instance.roots.keyMaterial);
+  const backups = new BackupRunner({
+    store,
+    custody,
+    keystore,
+    clock: nowIntDate,
+    onError: (error) => process.stderr.write(`A backup or restore failed unexpectedly: ${String(error)}\n`),
+  });
   const kernel = new Kernel({
     store,
-    env: { keystore: new Keystore(instance.roots.keyMaterial), retentionDays: config.retentionDays, custody: instance.custody },
+    env: { keystore, retentionDays: config.retentionDays, custody, backups },
     // The system caller runs the scheduled jobs and nothing else.
     authorizer: new AdministratorsOnly([OPERATIONS.purgeExpiredKeys.dataAction]),
     audit: discardAudit,

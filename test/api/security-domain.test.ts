@@ -29,7 +29,8 @@ let apiC: Api;
 before(async () => {
   custodians = makeCustodians(3);
   [a, b, c] = await Promise.all([startServer(), startServer({ args: ['--require-activation'] }), startServer()]);
-  [apiA, apiB, apiC] = await Promise.all([a, b, c].map(async (server) => apiClient(server, await accessToken(server))));
+  const clients = await Promise.all([a, b, c].map(async (server) => apiClient(server, await accessToken(server))));
+  [apiA, apiB, apiC] = clients as [Api, Api, Api];
 });
 after(async () => {
   await Promise.all([a, b, c].map((server) => server && disposeServer(server)));

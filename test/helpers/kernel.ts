@@ -7,6 +7,7 @@ import type { AuditEvent, AuditSink } from '../../src/domain/kernel/audit.ts';
 import { AdministratorsOnly } from '../../src/domain/kernel/authorizer.ts';
 import { OPERATIONS } from '../../src/domain/kernel/catalogue.ts';
 import type { CallerContext } from '../../src/domain/kernel/context.ts';
+import { BackupRunner } from '../../src/domain/backup/backup-runner.ts';
 import { Kernel } from '../../src/domain/kernel/kernel.ts';
 import { OperationMetrics } from '../../src/domain/kernel/metrics.ts';
 import { Custody } from '../../src/custody/custody.ts';
@@ -49,7 +50,7 @@ export function kernelFor(store: Store, options: { retentionDays?: number; root?
   const keystore = new Keystore(root);
   const kernel = new Kernel({
     store,
-    env: { keystore, retentionDays: options.retentionDays ?? 90, custody },
+    env: { keystore, retentionDays: options.retentionDays ?? 90, custody, backups: new BackupRunner({ store, custody, keystore, clock: () => clock.now }) },
     authorizer: new AdministratorsOnly([OPERATIONS.purgeExpiredKeys.dataAction]),
     audit,
     metrics,

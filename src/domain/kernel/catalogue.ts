@@ -4,6 +4,15 @@
  * OPERATIONS.sign, input)`), what routes name (`config.operation`), and what a test walks to prove that every
  * operation has a caller and every data-plane route an operation.
  */
+import {
+  getFullBackupStatus,
+  getRestoreStatus,
+  startFullBackup,
+  startFullRestore,
+  startPreFullBackup,
+  startPreFullRestore,
+  startSelectiveKeyRestore,
+} from '../backup/backup-operations.ts';
 import { backupKey, restoreKeyBackup } from '../keys/key-backup.ts';
 import { createKey, importKey, updateKey } from '../keys/key-lifecycle.ts';
 import { deleteKey, purgeDeletedKey, purgeExpiredKeys, recoverDeletedKey } from '../keys/key-deletion.ts';
@@ -48,6 +57,14 @@ export const OPERATIONS = {
   getTransferKey,
   uploadSecurityDomain,
   getSecurityDomainUploadStatus,
+  // full backup and restore (long-running)
+  fullBackup: startFullBackup,
+  preFullBackup: startPreFullBackup,
+  fullBackupStatus: getFullBackupStatus,
+  fullRestoreOperation: startFullRestore,
+  preFullRestoreOperation: startPreFullRestore,
+  selectiveKeyRestoreOperation: startSelectiveKeyRestore,
+  restoreStatus: getRestoreStatus,
   // scheduled jobs (the system caller; no route)
   purgeExpiredKeys,
 } as const;

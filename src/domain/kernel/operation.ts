@@ -15,6 +15,7 @@
 import type { KeyOperation } from '../../crypto/algorithms.ts';
 import type { IntDate } from '../../lib/intdate.ts';
 import type { Custody } from '../../custody/custody.ts';
+import type { BackupRunner } from '../backup/backup-runner.ts';
 import type { Keystore } from '../../keystore/keystore.ts';
 import type { Readers, UnitOfWork } from '../../storage/store.ts';
 import type { DataAction } from '../rbac/data-actions.ts';
@@ -28,6 +29,8 @@ export interface OperationEnvironment {
   readonly retentionDays: number;
   /** The security domain this node holds: activation, the domain key, its roots of trust. */
   readonly custody: Custody;
+  /** Runs the full backups and restores this node started. */
+  readonly backups: BackupRunner;
 }
 
 /** One call of an operation: its input, its caller, and the one reading of the clock it decides with. */

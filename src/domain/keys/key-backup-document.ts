@@ -7,7 +7,7 @@
 import { exportPrivateBytes, materialFromPrivateBytes, publicJwk } from '../../crypto/key-encoding.ts';
 import type { KeyFamily } from '../../crypto/key-material.ts';
 import type { Keystore } from '../../keystore/keystore.ts';
-import type { KeyAttributes, KeyVersion, ReleasePolicy } from './key-model.ts';
+import type { DeletionInfo, KeyAttributes, KeyVersion, ReleasePolicy } from './key-model.ts';
 
 const FORMAT = 'strongroom.key-backup/1';
 
@@ -27,15 +27,18 @@ export interface KeyBackupDocument {
   name: string;
   /** Oldest first, as they were created. */
   versions: BackedUpVersion[];
+  /** Set for a soft-deleted key (a full backup carries those too). */
+  deletion?: DeletionInfo | undefined;
 }
 
 export class KeyBackupDocumentError extends Error {}
 
 /** The document of one key's versions (oldest first), with their material opened by the keystore. */
-export function keyBackupDocument(name: string, versions: readonly KeyVersion[], keystore: Keystore): Buffer {
+export function keyBackupDocument(name: string, versions: readonly KeyVersion[], keystore: Keystore, deletion?: DeletionInfo): Buffer {
   const document: KeyBackupDocument = {
     format: FORMAT,
     name,
+    deletion,
     versions: versions.map((version) => {
       const privateBytes = exportPrivateBytes(keystore.material(version));
       try {
@@ -57,7 +60,7 @@ export function keyBackupDocument(name: string, versions: readonly KeyVersion[],
 }
 
 /** The versions a document holds, re-sealed under this instance's keystore; KeyBackupDocumentError if malformed. */
-export function versionsFromBackup(plaintext: Buffer, keystore: Keystore): { name: string; versions: KeyVersion[] } {
+export function versionsFromBackup(plaintext: Buffer, keystore: Keystore): { name: string; versions: KeyVersion[]; deletion?: DeletionInfo | undefined } {
   let document: KeyBackupDocument;
   try {
     document = JSON.parse(plaintext.toString('utf8')) as KeyBackupDocument;
@@ -94,5 +97,9 @@ export function versionsFromBackup(plaintext: Buffer, keystore: Keystore): { nam
       privateBytes.fill(0);
     }
   });
-  return { name, versions };
+  const { deletion } = document;
+  if (deletion !== undefined && (typeof deletion?.deletedDate !== 'number' || typeof deletion.scheduledPurgeDate !== 'number')) {
+    throw new KeyBackupDocumentError('the deletion is malformed');
+  }
+  return { name, versions, deletion };
 }
