@@ -1,0 +1,81 @@
+/**
+ * `strongroom <command>`: finds the command, parses its options, runs it and turns the outcome into the exit
+ * code every command shares (0 success, 1 failure, 2 bad usage). Failures are one line on stderr, with the
+ * service's error code when the service refused; with --json that line is also a JSON object on stdout.
+ */
+import { COMMON_OPTIONS, CommandFailure, commandHelp, parseOptions, UsageError, type Command, type CommandIo, type OptionSpecs } from './command.ts';
+import { backup } from './commands/backup.ts';
+import { restore } from './commands/restore.ts';
+import { runServe } from './commands/serve.ts';
+import { securityDomainDownload } from './commands/security-domain-download.ts';
+import { securityDomainUpload } from './commands/security-domain-upload.ts';
+import { ServiceError } from './service-client.ts';
+
+/** A command with its option types erased, for the table: each parses its own values with its own specs. */
+const entry = <S extends OptionSpecs>(command: Command<S>) => command as unknown as Command<OptionSpecs>;
+const COMMANDS: readonly Command<OptionSpecs>[] = [entry(securityDomainDownload), entry(securityDomainUpload), entry(backup), entry(restore)];
+
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+export async function runCli(argv: readonly string[], io: CommandIo): Promise<number> {
+  const [first, second] = argv;
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    io.stdout.write(overview());
+    return EXIT.ok;
+  }
+  if (first === 'serve') {
+    await runServe(argv.slice(1));
+    return EXIT.ok;
+  }
+  const command = COMMANDS.find((c) => c.name === first) ?? COMMANDS.find((c) => c.name === `${first} ${second ?? ''}`);
+  if (command === undefined) {
+    const group = COMMANDS.some((c) => c.name.startsWith(`${first} `));
+    if (group && (second === undefined || second === '--help' || second === '-h')) {
+      // `strongroom security-domain` alone is bad usage (stderr, 2); with --help it is help (stdout, 0).
+      (second === undefined ? io.stderr : io.stdout).write(overview(first));
+      return second === undefined ? EXIT.usage : EXIT.ok;
+    }
+    io.stderr.write(`strongroom: unknown command '${[first, group ? second : undefined].filter(Boolean).join(' ')}'. Run: strongroom --help\n`);
+    return EXIT.usage;
+  }
+  const args = argv.slice(command.name.split(' ').length);
+  if (args.includes('--help') || args.includes('-h')) {
+    io.stdout.write(commandHelp(command));
+    return EXIT.ok;
+  }
+  const json = args.includes('--json');
+  try {
+    await command.run(parseOptions(command.options, args), io);
+    return EXIT.ok;
+  } catch (error) {
+    return reportFailure(io, command, error, json);
+  }
+}
+
+function reportFailure(io: CommandIo, command: Command<OptionSpecs>, error: unknown, json: boolean): number {
+  const usage = error instanceof UsageError;
+  const known = usage || error instanceof CommandFailure || error instanceof ServiceError;
+  const message = known ? (error as Error).message : `unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+  io.stderr.write(`strongroom ${command.name}: ${message}\n${usage ? `Run: strongroom ${command.name} --help\n` : ''}`);
+  if (json) {
+    const code = error instanceof ServiceError ? error.code : usage ? 'Usage' : 'Failure';
+    io.stdout.write(`${JSON.stringify({ error: { code, message: known ? (error as Error).message : 'unexpected error' } })}\n`);
+  }
+  return usage ? EXIT.usage : EXIT.failure;
+}
+
+function overview(group?: string): string {
+  const rows = [
+    ...(group === undefined ? [['serve', 'Run the Strongroom service (what npm start runs); see strongroom serve --help.']] : []),
+    ...COMMANDS.filter((c) => group === undefined || c.name.startsWith(`${group} `)).map((c) => [c.name, c.summary]),
+  ].map(([name, summary]) => `  ${(name ?? '').padEnd(26)} ${summary ?? ''}`);
+  return [
+    `Usage: strongroom ${group ?? '<command>'} ${group === undefined ? '' : '<command> '}[options]`,
+    '',
+    'Commands:',
+    ...rows,
+    '',
+    `Every command takes ${Object.keys(COMMON_OPTIONS).map((o) => `--${o}`).join(' and ')}; exit codes: 0 success, 1 failure, 2 bad usage.`,
+    '',
+  ].join('\n');
+}
