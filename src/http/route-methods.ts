@@ -9,6 +9,8 @@
  * what an unknown last segment means:
  *   - the path matches a route of another method that ends in a literal (`GET /keys/k/sign`, `DELETE /keys`):
  *     405, the path exists;
+ *   - the path matches, through its one parameter, a resource itself (`GET /keys/{name}` for `POST /keys/k`):
+ *     405, even though the method has an operation beside it (`POST /keys/restore`);
  *   - otherwise, if the request's own method has operations at this place (`POST /keys/k/create`), the last
  *     segment names an operation that does not exist (`POST /keys/k/levitate`): 404, even though it could be
  *     read as a version for GET;
@@ -38,7 +40,10 @@ export class RouteMethods {
     const matching = this.routes.filter((route) => matches(route.segments, requested));
     if (matching.length === 0) return undefined;
     const endsInLiteral = (route: RoutePattern) => route.segments.at(-1) !== ':';
-    if (!matching.some(endsInLiteral) && this.hasOperationsAt(method.toUpperCase(), requested)) return undefined;
+    // A path whose only parameter is its last segment names a resource itself (`/keys/{name}`): another method
+    // there is 405 even where the method has operations beside it (`POST /keys/restore`).
+    const namesResource = (route: RoutePattern) => route.segments.filter((segment) => segment === ':').length === 1 && !endsInLiteral(route);
+    if (!matching.some(endsInLiteral) && !matching.some(namesResource) && this.hasOperationsAt(method.toUpperCase(), requested)) return undefined;
     return [...new Set(matching.map((route) => route.method))].sort();
   }
 

@@ -39,7 +39,8 @@ export function buildServices(instance: Instance, config: Config, servedCertific
   });
   return {
     kernel,
-    health: () => nodeHealth(store, () => instance.roots.keyMaterial.isUnsealed),
+    health: () =>
+      nodeHealth(store, () => (!custody.isActivated ? 'awaiting-activation' : instance.roots.keyMaterial.isUnsealed ? 'unlocked' : 'locked')),
     clock: nowIntDate,
     tokens: new TokenService({
       signingKey: instance.signingKey,

@@ -13,7 +13,7 @@ import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { createUploadBlob, parseTransferKey, recoverDomainSecret } from '../../src/custody/security-domain-file.ts';
 import { makeCustodians, type Custodians } from '../../harness/custodians.ts';
-import { accessToken, apiClient } from '../../harness/https-requests.ts';
+import { accessToken, apiClient, request } from '../../harness/https-requests.ts';
 import { disposeServer, startServer, type StartedServer } from '../../harness/server-process.ts';
 
 type Api = ReturnType<typeof apiClient>;
@@ -91,6 +91,10 @@ describe('upload into a new instance awaiting activation', () => {
     assert.equal(keys.json.error.code, 'ServiceUnavailable');
     assert.match(keys.json.error.message, /awaits activation/);
     assert.ok(keys.headers['retry-after']);
+    // A load balancer keeps routing to it (the whole instance waits), so the ceremony can reach it.
+    const health = await request(b, { path: '/healthz' });
+    assert.equal(health.status, 200);
+    assert.deepEqual(health.json, { status: 'healthy', store: 'reachable', keyMaterial: 'awaiting-activation' });
     const transfer = await apiB.get('/securitydomain/upload');
     assert.equal(transfer.status, 200);
     assert.equal(transfer.json.key_format, 'jwk');
