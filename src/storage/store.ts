@@ -23,6 +23,7 @@ import type {
 import type { Principal } from '../domain/principals/principal-model.ts';
 import type { IntDate } from '../lib/intdate.ts';
 import type { JobRecord, JobRun } from '../jobs/job-model.ts';
+import type { RoleAssignment, RoleDefinition } from '../domain/rbac/role-model.ts';
 
 /** Keyset paging: `after` is the opaque position returned with the previous page. */
 export interface PageRequest {
@@ -106,8 +107,28 @@ export interface JobRepository extends JobReader {
   recordRun(name: string, holder: string, run: JobRun): Promise<boolean>;
 }
 
+/** Local RBAC: custom role definitions (built-in ones are code, not rows) and role assignments. */
+export interface RoleReader {
+  getRoleDefinition(name: string): Promise<RoleDefinition | undefined>;
+  listRoleDefinitions(): Promise<RoleDefinition[]>;
+  getRoleAssignment(name: string): Promise<RoleAssignment | undefined>;
+  /** Every assignment, or a principal's, ordered by name. */
+  listRoleAssignments(filter?: { principalId?: string | undefined }): Promise<RoleAssignment[]>;
+}
+export interface RoleRepository extends RoleReader {
+  /** Creates or replaces a custom role definition. */
+  putRoleDefinition(definition: RoleDefinition): Promise<void>;
+  deleteRoleDefinition(name: string): Promise<RoleDefinition | undefined>;
+  /** `duplicate`: the principal already has this role at this scope (under another assignment name). */
+  addRoleAssignment(assignment: RoleAssignment): Promise<'added' | 'name-taken' | 'duplicate'>;
+  deleteRoleAssignment(name: string): Promise<RoleAssignment | undefined>;
+  /** Whether any assignment names the role (a role in use cannot be deleted). */
+  isRoleAssigned(roleDefinitionName: string): Promise<boolean>;
+}
+
 export interface Readers {
   keys: KeyReader;
+  roles: RoleReader;
   principals: PrincipalReader;
   settings: SettingsReader;
   jobs: JobReader;
@@ -115,6 +136,7 @@ export interface Readers {
 
 export interface UnitOfWork {
   keys: KeyRepository;
+  roles: RoleRepository;
   principals: PrincipalRepository;
   settings: SettingsRepository;
   jobs: JobRepository;

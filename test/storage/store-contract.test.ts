@@ -120,6 +120,33 @@ for (const [backend, open] of Object.entries(backends)) {
       await store.close();
     });
 
+    test('role definitions and assignments: put, list in name order, duplicates refused, delete', async () => {
+      const store = open();
+      const definition = {
+        name: '0a1b2c3d-0000-4000-8000-000000000001', roleName: 'Signer', description: 'signs', type: 'CustomRole' as const,
+        permissions: [{ actions: [], notActions: [], dataActions: ['Microsoft.KeyVault/managedHsm/keys/sign/action'], notDataActions: [] }],
+        assignableScopes: ['/'],
+      };
+      await store.transaction((unit) => unit.roles.putRoleDefinition(definition));
+      await store.transaction((unit) => unit.roles.putRoleDefinition({ ...definition, description: 'replaced' }));
+      assert.equal((await store.reader.roles.getRoleDefinition(definition.name.toUpperCase()))?.description, 'replaced');
+      assert.equal((await store.reader.roles.listRoleDefinitions()).length, 1);
+      const assignment = (name: string, principalId: string, scope = '/keys/k1') => ({ name, scope, roleDefinitionName: definition.name, principalId });
+      assert.equal(await store.transaction((unit) => unit.roles.addRoleAssignment(assignment('b0000000-0000-4000-8000-000000000002', 'p1'))), 'added');
+      assert.equal(await store.transaction((unit) => unit.roles.addRoleAssignment(assignment('a0000000-0000-4000-8000-000000000001', 'p2', '/'))), 'added');
+      assert.equal(await store.transaction((unit) => unit.roles.addRoleAssignment(assignment('b0000000-0000-4000-8000-000000000002', 'p3'))), 'name-taken');
+      assert.equal(await store.transaction((unit) => unit.roles.addRoleAssignment(assignment('c0000000-0000-4000-8000-000000000003', 'p1'))), 'duplicate');
+      assert.deepEqual((await store.reader.roles.listRoleAssignments()).map((a) => a.principalId), ['p2', 'p1']);
+      assert.deepEqual((await store.reader.roles.listRoleAssignments({ principalId: 'p1' })).map((a) => a.scope), ['/keys/k1']);
+      assert.equal(await store.transaction((unit) => unit.roles.isRoleAssigned(definition.name)), true);
+      assert.equal((await store.transaction((unit) => unit.roles.deleteRoleAssignment('B0000000-0000-4000-8000-000000000002')))?.principalId, 'p1');
+      assert.equal(await store.transaction((unit) => unit.roles.deleteRoleAssignment('b0000000-0000-4000-8000-000000000002')), undefined);
+      assert.equal(await store.reader.roles.getRoleAssignment('b0000000-0000-4000-8000-000000000002'), undefined);
+      assert.equal((await store.transaction((unit) => unit.roles.deleteRoleDefinition(definition.name)))?.roleName, 'Signer');
+      assert.equal(await store.reader.roles.getRoleDefinition(definition.name), undefined);
+      await store.close();
+    });
+
     test('conditional updates: applied on the row version read, refused after a concurrent change', async () => {
       const store = open();
       await add(store, version('k', 1, { attributes: { enabled: true, exportable: false, nbf: 5, exp: 50, created: 1, updated: 1 } }));

@@ -5,6 +5,7 @@
 import type { DeletionInfo, KeyVersion } from '../../domain/keys/key-model.ts';
 import type { Principal } from '../../domain/principals/principal-model.ts';
 import type { JobRecord } from '../../jobs/job-model.ts';
+import type { RoleAssignment, RoleDefinition } from '../../domain/rbac/role-model.ts';
 
 export interface StoredVersion {
   readonly seq: number;
@@ -24,11 +25,13 @@ export interface MemoryState {
   principals: Map<string, Principal>;
   settings: Map<string, string>;
   jobs: Map<string, JobRecord>;
+  roleDefinitions: Map<string, RoleDefinition>;
+  roleAssignments: Map<string, RoleAssignment>;
   seq: number;
 }
 
 export function emptyState(): MemoryState {
-  return { keys: new Map(), principals: new Map(), settings: new Map(), jobs: new Map(), seq: 0 };
+  return { keys: new Map(), principals: new Map(), settings: new Map(), jobs: new Map(), roleDefinitions: new Map(), roleAssignments: new Map(), seq: 0 };
 }
 
 export function cloneState(state: MemoryState): MemoryState {
@@ -37,6 +40,8 @@ export function cloneState(state: MemoryState): MemoryState {
     principals: new Map(state.principals),
     settings: new Map(state.settings),
     jobs: new Map(state.jobs),
+    roleDefinitions: new Map(state.roleDefinitions),
+    roleAssignments: new Map(state.roleAssignments),
     seq: state.seq,
   };
 }

@@ -12,7 +12,8 @@ import type { Principal } from '../../domain/principals/principal-model.ts';
 import type { JobRecord, JobRun } from '../../jobs/job-model.ts';
 import type { IntDate } from '../../lib/intdate.ts';
 import { ConcurrentChangeError } from '../store-errors.ts';
-import type { JobRepository, PrincipalRepository, Readers, SettingsRepository, Store, UnitOfWork } from '../store.ts';
+import type { JobRepository, PrincipalRepository, Readers, RoleRepository, SettingsRepository, Store, UnitOfWork } from '../store.ts';
+import { memoryRoleReader, RoleWrites } from './memory-roles.ts';
 import { KeyWrites, MemoryKeyReader } from './memory-keys.ts';
 import { cloneState, emptyState, type MemoryState } from './memory-state.ts';
 
@@ -90,6 +91,7 @@ export class MemoryStore implements Store {
 function readersOver(state: () => MemoryState): Readers {
   return {
     keys: new MemoryKeyReader(state),
+    roles: memoryRoleReader(state),
     principals: { getPrincipal: async (id) => state().principals.get(id) },
     settings: { getSetting: async (name) => state().settings.get(name) },
     jobs: { getJob: async (name) => state().jobs.get(name) },
@@ -115,8 +117,17 @@ function unitOver(working: MemoryState, perform: <R>(write: Write<R>) => R): Omi
     tryAcquireLease: async (name, holder, now, until) => perform(JobWrites.acquire(name, holder, now, until)),
     recordRun: async (name, holder, run) => perform(JobWrites.record(name, holder, run)),
   };
+  const roles: RoleRepository = {
+    ...readers.roles,
+    putRoleDefinition: async (definition) => perform(RoleWrites.putDefinition(definition)),
+    deleteRoleDefinition: async (name) => perform(RoleWrites.deleteDefinition(name)),
+    addRoleAssignment: async (assignment) => perform(RoleWrites.addAssignment(assignment)),
+    deleteRoleAssignment: async (name) => perform(RoleWrites.deleteAssignment(name)),
+    isRoleAssigned: async (name) => perform(RoleWrites.isAssigned(name)),
+  };
   const keyReader = readers.keys;
   return {
+    roles,
     keys: {
       getKeyVersion: (name, version) => keyReader.getKeyVersion(name, version),
       listKeys: (page) => keyReader.listKeys(page),

@@ -79,4 +79,19 @@ export const postgresMigrations: readonly string[] = [
   );
   INSERT INTO store_changes (id, counter) VALUES (true, 0);
   `,
+  `
+  -- Local RBAC: custom role definitions (the built-in ones are code) and role assignments.
+  CREATE TABLE role_definitions (
+    name       text PRIMARY KEY,
+    definition json NOT NULL
+  );
+  CREATE TABLE role_assignments (
+    name            text PRIMARY KEY,
+    scope           text NOT NULL,
+    role_definition text NOT NULL,
+    principal_id    text NOT NULL,
+    UNIQUE (principal_id, role_definition, scope)
+  );
+  CREATE INDEX role_assignments_by_role ON role_assignments (role_definition);
+  `,
 ];

@@ -30,6 +30,7 @@ import { beaconProbe } from '../change-aware-cache.ts';
 import type { ChangeBeacon } from '../change-beacon.ts';
 import { breaksConnection, contractError, DatabaseUnavailableError } from './pg-errors.ts';
 import { PostgresJobs } from './postgres-jobs.ts';
+import { PostgresRoles } from './postgres-roles.ts';
 import { PostgresKeys } from './postgres-keys.ts';
 import { PostgresPrincipals } from './postgres-principals.ts';
 import { PostgresSettings } from './postgres-settings.ts';
@@ -76,6 +77,7 @@ export class PostgresStore implements Store {
     this.#poolSql = new PoolSql(this.#pool);
     this.reader = {
       keys: new PostgresKeys(this.#poolSql, { cache: this.#cache }),
+      roles: new PostgresRoles(this.#poolSql),
       principals: new PostgresPrincipals(this.#poolSql),
       settings: new PostgresSettings(this.#poolSql),
       jobs: new PostgresJobs(this.#poolSql),
@@ -112,6 +114,7 @@ export class PostgresStore implements Store {
       result = await this.#inTransaction(async (sql) => {
         const output = await work({
           keys: new PostgresKeys(sql, { onWrite: (name) => changed.add(name) }),
+          roles: new PostgresRoles(sql),
           principals: new PostgresPrincipals(sql),
           settings: new PostgresSettings(sql),
           jobs: new PostgresJobs(sql),

@@ -68,4 +68,19 @@ export const sqliteMigrations: readonly string[] = [
     state         TEXT
   ) STRICT;
   `,
+  `
+  -- Local RBAC: custom role definitions (the built-in ones are code) and role assignments.
+  CREATE TABLE role_definitions (
+    name       TEXT PRIMARY KEY,
+    definition TEXT NOT NULL
+  ) STRICT;
+  CREATE TABLE role_assignments (
+    name            TEXT PRIMARY KEY,
+    scope           TEXT NOT NULL,
+    role_definition TEXT NOT NULL,
+    principal_id    TEXT NOT NULL,
+    UNIQUE (principal_id, role_definition, scope)
+  ) STRICT;
+  CREATE INDEX role_assignments_by_role ON role_assignments (role_definition);
+  `,
 ];

@@ -26,6 +26,7 @@ import { beaconProbe, ChangeAwareCache, dataVersionProbe } from '../change-aware
 import { isBusy, SqliteConnection } from './connection.ts';
 import { sqliteMigrations } from './migrations.ts';
 import { SqliteJobs } from './sqlite-jobs.ts';
+import { SqliteRoles } from './sqlite-roles.ts';
 import { SqliteKeys } from './sqlite-keys.ts';
 import { SqlitePrincipals } from './sqlite-principals.ts';
 import { SqliteSettings } from './sqlite-settings.ts';
@@ -58,12 +59,14 @@ export class SqliteStore implements Store {
     const cache = new ChangeAwareCache<KeyVersion>(probe);
     this.reader = {
       keys: new SqliteKeys(this.#reads, path === ':memory:' ? {} : { cache }),
+      roles: new SqliteRoles(this.#reads),
       principals: new SqlitePrincipals(this.#reads),
       settings: new SqliteSettings(this.#reads),
       jobs: new SqliteJobs(this.#reads),
     };
     this.#unit = {
       keys: new SqliteKeys(this.#writes, { onPurge: () => { this.#purged = path !== ':memory:'; } }),
+      roles: new SqliteRoles(this.#writes),
       principals: new SqlitePrincipals(this.#writes),
       settings: new SqliteSettings(this.#writes),
       jobs: new SqliteJobs(this.#writes),
