@@ -21,6 +21,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import './http/fastify-types.ts';
 import { registerBackupRoutes } from './api/backup/backup-routes.ts';
 import { registerCryptoRoutes } from './api/crypto/crypto-routes.ts';
+import { registerRbacRoutes } from './api/rbac/rbac-routes.ts';
 import { registerSecurityDomainRoutes } from './api/custody/security-domain-routes.ts';
 import { registerHealthRoutes, type HealthReport } from './api/health/health-routes.ts';
 import { registerIdentityRoutes } from './api/identity/identity-routes.ts';
@@ -121,5 +122,6 @@ export function buildApp(services: AppServices, options: AppOptions): FastifyIns
   registerCryptoRoutes(app, routeDeps);
   registerSecurityDomainRoutes(app, routeDeps);
   registerBackupRoutes(app, routeDeps);
+  registerRbacRoutes(app, routeDeps);
   return app;
 }

@@ -10,11 +10,17 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { generateClientSecret, hashClientSecret } from '../domain/identity/client-secrets.ts';
+import { BUILT_IN_ROLE_NAMES } from '../domain/rbac/built-in-roles.ts';
+import { newRoleAssignmentName } from '../domain/rbac/role-operations.ts';
 import { nowIntDate } from '../lib/intdate.ts';
 import { writeFileAtomically } from '../lib/atomic-file.ts';
 import { instancePaths, type Instance } from './instance.ts';
 
 const ADMIN_PRINCIPAL_SETTING = 'identity.admin-principal-id';
+/** Set once the first administrator's roles were assigned, so that removing them later (separation of duties) sticks. */
+const ADMIN_ROLES_SETTING = 'rbac.first-administrator-roles';
+/** What the first administrator may do: the quick start's everything, at `/`. */
+const FIRST_ADMINISTRATOR_ROLES = [BUILT_IN_ROLE_NAMES.administrator, BUILT_IN_ROLE_NAMES.cryptoOfficer, BUILT_IN_ROLE_NAMES.cryptoUser];
 
 export interface AdminCredentials {
   tenantId: string;
@@ -26,9 +32,12 @@ export interface AdminCredentials {
 /** Creates the administrator on first start; later starts find it and only check its credentials file. */
 export async function ensureAdminPrincipal(instance: Instance, authorityHost: string): Promise<void> {
   const path = instancePaths(instance.dataDir).adminCredentials;
-  if ((await instance.store.reader.settings.getSetting(ADMIN_PRINCIPAL_SETTING)) !== undefined) {
+  const existing = await instance.store.reader.settings.getSetting(ADMIN_PRINCIPAL_SETTING);
+  if (existing !== undefined) {
     // Before listening, so that a damaged file is reported now rather than after the service has come up.
     if (existsSync(path)) readCredentialsFile(path);
+    // An instance made before local RBAC: its administrator gets its roles once.
+    await assignFirstAdministratorRoles(instance, existing);
     return;
   }
   const credentials: AdminCredentials = {
@@ -48,6 +57,20 @@ export async function ensureAdminPrincipal(instance: Instance, authorityHost: st
   await instance.store.transaction(async (unit) => {
     await unit.principals.addPrincipal(principal);
     await unit.settings.putSetting(ADMIN_PRINCIPAL_SETTING, credentials.clientId);
+  });
+  await assignFirstAdministratorRoles(instance, credentials.clientId);
+}
+
+/** Administrator, Crypto Officer and Crypto User at `/`, once per instance (a marker setting remembers it). */
+async function assignFirstAdministratorRoles(instance: Instance, principalId: string): Promise<void> {
+  if ((await instance.store.reader.settings.getSetting(ADMIN_ROLES_SETTING)) !== undefined) return;
+  await instance.store.transaction(async (unit) => {
+    if ((await unit.settings.getSetting(ADMIN_ROLES_SETTING)) !== undefined) return;
+    for (const role of FIRST_ADMINISTRATOR_ROLES) {
+      // A duplicate (another node of a cluster did it at the same moment) is as good as added.
+      await unit.roles.addRoleAssignment({ name: newRoleAssignmentName(), scope: '/', roleDefinitionName: role, principalId });
+    }
+    await unit.settings.putSetting(ADMIN_ROLES_SETTING, 'assigned');
   });
 }
 

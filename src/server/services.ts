@@ -9,10 +9,10 @@ import { nodeHealth } from '../api/health/health-routes.ts';
 import type { Config } from '../config/config.ts';
 import { TokenService } from '../domain/identity/token-service.ts';
 import { discardAudit } from '../domain/kernel/audit.ts';
-import { AdministratorsOnly } from '../domain/kernel/authorizer.ts';
 import { OPERATIONS } from '../domain/kernel/catalogue.ts';
 import { BackupRunner } from '../domain/backup/backup-runner.ts';
 import { Kernel } from '../domain/kernel/kernel.ts';
+import { RbacAuthorizer } from '../domain/rbac/rbac-authorizer.ts';
 import { OperationMetrics } from '../domain/kernel/metrics.ts';
 import { Keystore } from '../keystore/keystore.ts';
 import { nowIntDate } from '../lib/intdate.ts';
@@ -29,11 +29,12 @@ export function buildServices(instance: Instance, config: Config, servedCertific
     clock: nowIntDate,
     onError: (error) => process.stderr.write(`A backup or restore failed unexpectedly: ${String(error)}\n`),
   });
+  // The system caller runs the scheduled jobs and nothing else.
+  const authorizer = new RbacAuthorizer({ roles: store.reader.roles, systemActions: [OPERATIONS.purgeExpiredKeys.dataAction] });
   const kernel = new Kernel({
     store,
-    env: { keystore, retentionDays: config.retentionDays, custody, backups },
-    // The system caller runs the scheduled jobs and nothing else.
-    authorizer: new AdministratorsOnly([OPERATIONS.purgeExpiredKeys.dataAction]),
+    env: { keystore, retentionDays: config.retentionDays, custody, backups, authorization: authorizer },
+    authorizer,
     audit: discardAudit,
     metrics: new OperationMetrics(),
   });

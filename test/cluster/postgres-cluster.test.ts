@@ -70,6 +70,32 @@ test('a disable acknowledged by one node is refused by another within 1 s, altho
   assert.equal(status, 403, `node 3 still signed ${Date.now() - acknowledged} ms after the disable`);
 });
 
+test('a role assignment removed through one node is enforced by another within the RBAC cache bound (2 s)', async () => {
+  const [one, , three] = nodes as [StartedServer, StartedServer, StartedServer];
+  const token = await accessToken(one);
+  const [apiOne, apiThree] = [apiClient(one, token), apiClient(three, token)];
+  const P = 'providers/Microsoft.Authorization/roleAssignments';
+  assert.equal((await apiOne.post('/keys/rbac-shared/create', { kty: 'EC' })).status, 200);
+  assert.equal((await apiThree.post('/keys/rbac-shared/sign', { alg: 'ES256', value: digest })).status, 200, 'node 3 has the assignments cached');
+  const mine = await apiOne.get(`/${P}?$filter=${encodeURIComponent(`principalId eq '${one.credentials.clientId}'`)}`);
+  const cryptoUser = mine.json.value.find((a: { properties: { roleDefinitionId: string } }) => a.properties.roleDefinitionId.endsWith('21dbd100-6940-42c2-9190-5d6cb909625b'));
+  assert.equal((await apiOne.delete(`/${P}/${cryptoUser.name}`)).status, 200);
+  const removed = Date.now();
+  try {
+    assert.equal((await apiOne.post('/keys/rbac-shared/sign', { alg: 'ES256', value: digest })).status, 403, 'at once on the node that made the change');
+    let status = 200;
+    while (status !== 403) {
+      assert.ok(Date.now() - removed < 3_000, 'within the 2 s bound (and a request\'s time)');
+      status = (await apiThree.post('/keys/rbac-shared/sign', { alg: 'ES256', value: digest })).status;
+      if (status !== 403) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } finally {
+    await apiOne.put(`/${P}/${cryptoUser.name}`, { properties: { roleDefinitionId: cryptoUser.properties.roleDefinitionId, principalId: one.credentials.clientId } });
+  }
+  await new Promise((resolve) => setTimeout(resolve, 2_100));
+  assert.equal((await apiThree.post('/keys/rbac-shared/sign', { alg: 'ES256', value: digest })).status, 200, 'and given back the same way');
+});
+
 test('kill -9 of a node during writes loses no acknowledged write, and the others keep serving', async () => {
   const [one, two, three] = nodes as [StartedServer, StartedServer, StartedServer];
   const token = await accessToken(one);

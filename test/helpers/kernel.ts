@@ -4,11 +4,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AuditEvent, AuditSink } from '../../src/domain/kernel/audit.ts';
-import { AdministratorsOnly } from '../../src/domain/kernel/authorizer.ts';
 import { OPERATIONS } from '../../src/domain/kernel/catalogue.ts';
 import type { CallerContext } from '../../src/domain/kernel/context.ts';
 import { BackupRunner } from '../../src/domain/backup/backup-runner.ts';
 import { Kernel } from '../../src/domain/kernel/kernel.ts';
+import { BUILT_IN_ROLE_NAMES } from '../../src/domain/rbac/built-in-roles.ts';
+import { RbacAuthorizer } from '../../src/domain/rbac/rbac-authorizer.ts';
+import type { RoleAssignment } from '../../src/domain/rbac/role-model.ts';
 import { OperationMetrics } from '../../src/domain/kernel/metrics.ts';
 import { Custody } from '../../src/custody/custody.ts';
 import { domainKeyFromBytes } from '../../src/custody/domain-key.ts';
@@ -17,7 +19,7 @@ import { DOMAIN_KEY_CONTEXT } from '../../src/custody/unseal/unseal-provider.ts'
 import { sealingKey } from '../../src/keystore/sealing-key.ts';
 import { Keystore } from '../../src/keystore/keystore.ts';
 import { RootOfTrust } from '../../src/keystore/root-of-trust.ts';
-import type { Store } from '../../src/storage/store.ts';
+import type { RoleReader, Store } from '../../src/storage/store.ts';
 
 export class RecordingAudit implements AuditSink {
   readonly events: Array<{ event: AuditEvent; inUnit: boolean }> = [];
@@ -48,10 +50,11 @@ export function kernelFor(store: Store, options: { retentionDays?: number; root?
   const audit = new RecordingAudit();
   const metrics = new OperationMetrics();
   const keystore = new Keystore(root);
+  const authorizer = new RbacAuthorizer({ roles: withTestAdministrator(store.reader.roles), systemActions: [OPERATIONS.purgeExpiredKeys.dataAction] });
   const kernel = new Kernel({
     store,
-    env: { keystore, retentionDays: options.retentionDays ?? 90, custody, backups: new BackupRunner({ store, custody, keystore, clock: () => clock.now }) },
-    authorizer: new AdministratorsOnly([OPERATIONS.purgeExpiredKeys.dataAction]),
+    env: { keystore, retentionDays: options.retentionDays ?? 90, custody, backups: new BackupRunner({ store, custody, keystore, clock: () => clock.now }), authorization: authorizer },
+    authorizer,
     audit,
     metrics,
   });
@@ -62,4 +65,21 @@ export function kernelFor(store: Store, options: { retentionDays?: number; root?
     clock: () => clock.now,
   };
   return { kernel, clock, admin, audit, metrics, keystore, root, custody };
+}
+
+/** The test caller `admin-principal` holds the first administrator's three roles at `/`, as on a real instance. */
+function withTestAdministrator(roles: RoleReader): RoleReader {
+  const administrator: RoleAssignment[] = Object.values(BUILT_IN_ROLE_NAMES).map((role, index) => ({
+    name: `00000000-0000-4000-8000-00000000000${index}`,
+    scope: '/',
+    roleDefinitionName: role,
+    principalId: 'admin-principal',
+  }));
+  return {
+    getRoleDefinition: (name) => roles.getRoleDefinition(name),
+    listRoleDefinitions: () => roles.listRoleDefinitions(),
+    getRoleAssignment: (name) => roles.getRoleAssignment(name),
+    listRoleAssignments: async (filter) =>
+      filter?.principalId === 'admin-principal' ? administrator : roles.listRoleAssignments(filter),
+  };
 }

@@ -20,6 +20,16 @@ import { getDeletedKey, getDeletedKeys, getKey, getKeys, getKeyVersions } from '
 import { decryptWithKey, encryptWithKey, sign, unwrapKey, verify, wrapKey } from '../keys/key-use.ts';
 import { getRandomBytes } from '../random/random-bytes.ts';
 import {
+  createOrUpdateRoleDefinition,
+  createRoleAssignment,
+  deleteRoleAssignment,
+  deleteRoleDefinition,
+  getRoleAssignment,
+  getRoleDefinition,
+  listRoleAssignments,
+  listRoleDefinitions,
+} from '../rbac/role-operations.ts';
+import {
   downloadSecurityDomain,
   getSecurityDomainDownloadStatus,
   getSecurityDomainUploadStatus,
@@ -65,6 +75,15 @@ export const OPERATIONS = {
   preFullRestoreOperation: startPreFullRestore,
   selectiveKeyRestoreOperation: startSelectiveKeyRestore,
   restoreStatus: getRestoreStatus,
+  // local RBAC
+  listRoleDefinitions,
+  getRoleDefinition,
+  createOrUpdateRoleDefinition,
+  deleteRoleDefinition,
+  listRoleAssignments,
+  getRoleAssignment,
+  createRoleAssignment,
+  deleteRoleAssignment,
   // scheduled jobs (the system caller; no route)
   purgeExpiredKeys,
 } as const;

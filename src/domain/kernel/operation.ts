@@ -31,6 +31,8 @@ export interface OperationEnvironment {
   readonly custody: Custody;
   /** Runs the full backups and restores this node started. */
   readonly backups: BackupRunner;
+  /** The authorizer's cache of role assignments: told when a role change has committed here. */
+  readonly authorization: { changed(): void };
 }
 
 /** One call of an operation: its input, its caller, and the one reading of the clock it decides with. */

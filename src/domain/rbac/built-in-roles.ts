@@ -60,7 +60,9 @@ export const BUILT_IN_ROLE_NAMES = {
   cryptoUser: '21dbd100-6940-42c2-9190-5d6cb909625b',
 } as const;
 
+const BY_NAME = new Map(BUILT_IN_ROLES.flatMap((role) => [[role.name, role], [role.roleName.toLowerCase(), role]] as const));
+
+/** A built-in role by its GUID or its role name (any case). */
 export function builtInRole(nameOrRoleName: string): RoleDefinition | undefined {
-  const wanted = nameOrRoleName.toLowerCase();
-  return BUILT_IN_ROLES.find((role) => role.name === wanted || role.roleName.toLowerCase() === wanted);
+  return BY_NAME.get(nameOrRoleName) ?? BY_NAME.get(nameOrRoleName.toLowerCase());
 }

@@ -31,6 +31,12 @@ export const DataActions = {
   readBackupStatus: `${PREFIX}/backup/status/action`,
   startRestore: `${PREFIX}/restore/start/action`,
   readRestoreStatus: `${PREFIX}/restore/status/action`,
+  readRoleDefinitions: `${PREFIX}/roleDefinitions/read/action`,
+  writeRoleDefinitions: `${PREFIX}/roleDefinitions/write/action`,
+  deleteRoleDefinitions: `${PREFIX}/roleDefinitions/delete/action`,
+  readRoleAssignments: `${PREFIX}/roleAssignments/read/action`,
+  writeRoleAssignments: `${PREFIX}/roleAssignments/write/action`,
+  deleteRoleAssignments: `${PREFIX}/roleAssignments/delete/action`,
 } as const;
 
 export type DataAction = (typeof DataActions)[keyof typeof DataActions];

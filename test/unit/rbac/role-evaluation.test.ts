@@ -1,0 +1,86 @@
+/**
+ * The local-RBAC decision: scopes cover what is below them, action patterns end in `*`, `notDataActions`
+ * removes from the same permission, nothing is granted by default; and the authorizer's cache bound: a role
+ * change seen through the store applies within RBAC_CACHE_SECONDS, at once after `changed()`.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { BUILT_IN_ROLES, builtInRole } from '../../../src/domain/rbac/built-in-roles.ts';
+import { DataActions } from '../../../src/domain/rbac/data-actions.ts';
+import { RBAC_CACHE_SECONDS, RbacAuthorizer } from '../../../src/domain/rbac/rbac-authorizer.ts';
+import { actionMatches, isAllowed, normaliseScope, scopeCovers } from '../../../src/domain/rbac/role-evaluation.ts';
+import type { RoleAssignment, RoleDefinition } from '../../../src/domain/rbac/role-model.ts';
+import type { CallerContext } from '../../../src/domain/kernel/context.ts';
+import { MemoryStore } from '../../../src/storage/memory/memory-store.ts';
+
+const user = builtInRole('Managed HSM Crypto User') as RoleDefinition;
+const assignment = (scope: string, role = user.name, principalId = 'p'): RoleAssignment => ({ name: `${scope}-${role}`, scope, roleDefinitionName: role, principalId });
+
+describe('role evaluation', () => {
+  test('scopes: / covers all, /keys every key, /keys/{name} that key only (names without case)', () => {
+    assert.equal(normaliseScope('///'), '/');
+    assert.equal(normaliseScope('//keys/K1/'), '/keys/k1');
+    assert.ok(scopeCovers('/', '/keys/k1'));
+    assert.ok(scopeCovers('/keys', '/keys/k1'));
+    assert.ok(scopeCovers('/keys/K1', '/keys/k1'));
+    assert.ok(!scopeCovers('/keys/k1', '/keys/k10'));
+    assert.ok(!scopeCovers('/keys/k1', '/keys'));
+    assert.ok(!scopeCovers('/keys', '/'));
+  });
+
+  test('action patterns and notDataActions', () => {
+    assert.ok(actionMatches('Microsoft.KeyVault/managedHsm/keys/*', DataActions.sign));
+    assert.ok(!actionMatches('Microsoft.KeyVault/managedHsm/keys/*', DataActions.randomBytes));
+    assert.ok(actionMatches(DataActions.sign.toUpperCase(), DataActions.sign));
+    const custom: RoleDefinition = { ...user, name: 'c', permissions: [{ actions: [], notActions: [], dataActions: ['Microsoft.KeyVault/managedHsm/keys/*'], notDataActions: [DataActions.deleteKey] }] };
+    const roleOf = (name: string) => (name === 'c' ? custom : builtInRole(name));
+    assert.ok(isAllowed([assignment('/keys/k1', 'c')], roleOf, DataActions.sign, '/keys/k1'));
+    assert.ok(!isAllowed([assignment('/keys/k1', 'c')], roleOf, DataActions.deleteKey, '/keys/k1'));
+    assert.ok(!isAllowed([assignment('/keys/k1', 'c')], roleOf, DataActions.sign, '/keys/k2'));
+    assert.ok(!isAllowed([], roleOf, DataActions.readKey, '/keys/k1'), 'deny by default');
+    assert.ok(!isAllowed([assignment('/', 'no-such-role')], roleOf, DataActions.readKey, '/keys/k1'));
+  });
+
+  test('each built-in role grants what reference §5.2 lists, and nothing it does not', () => {
+    assert.equal(BUILT_IN_ROLES.length, 9);
+    const grants = (roleName: string, action: string) => isAllowed([assignment('/', builtInRole(roleName)?.name ?? '')], builtInRole, action, '/keys/k');
+    assert.ok(grants('Managed HSM Crypto Auditor', DataActions.readKey));
+    assert.ok(!grants('Managed HSM Crypto Auditor', DataActions.sign));
+    assert.ok(grants('Managed HSM Crypto Service Encryption User', DataActions.wrapKey));
+    assert.ok(!grants('Managed HSM Crypto Service Encryption User', DataActions.encrypt));
+    assert.ok(grants('Managed HSM Administrator', DataActions.startBackup));
+    assert.ok(!grants('Managed HSM Administrator', DataActions.sign));
+    assert.ok(grants('Managed HSM Crypto Officer', DataActions.purgeDeletedKey));
+    assert.ok(!grants('Managed HSM Crypto Officer', DataActions.createKey));
+    assert.ok(grants('Managed HSM Backup', DataActions.backupKey));
+    assert.ok(!grants('Managed HSM Restore', DataActions.backupKey));
+  });
+});
+
+describe('the authorizer', () => {
+  const context = (id: string): CallerContext => ({ caller: { id, kind: 'service-principal' }, channel: 'http', requestId: 'r', clock: () => 0 });
+
+  test('a change made through the store applies within the cache bound; changed() applies it at once', async () => {
+    const store = new MemoryStore();
+    const clock = { now: 100 };
+    const authorizer = new RbacAuthorizer({ roles: store.reader.roles, systemActions: [], now: () => clock.now });
+    await assert.rejects(authorizer.authorize(context('p'), DataActions.sign, '/keys/k'), { code: 'Forbidden' });
+    await store.transaction((unit) => unit.roles.addRoleAssignment(assignment('/')));
+    await assert.rejects(authorizer.authorize(context('p'), DataActions.sign, '/keys/k'), { code: 'Forbidden' }, 'cached for now');
+    clock.now += RBAC_CACHE_SECONDS;
+    await authorizer.authorize(context('p'), DataActions.sign, '/keys/k');
+    await store.transaction((unit) => unit.roles.deleteRoleAssignment(assignment('/').name));
+    authorizer.changed();
+    await assert.rejects(authorizer.authorize(context('p'), DataActions.sign, '/keys/k'), (error: Error & { inner?: string }) => {
+      assert.match(error.message, /Caller: oid=p/);
+      return true;
+    });
+  });
+
+  test('the system caller may do only what the jobs need', async () => {
+    const authorizer = new RbacAuthorizer({ roles: new MemoryStore().reader.roles, systemActions: [DataActions.purgeDeletedKey] });
+    const system: CallerContext = { caller: { id: 'system:purge', kind: 'system' }, channel: 'job', requestId: 'r', clock: () => 0 };
+    await authorizer.authorize(system, DataActions.purgeDeletedKey, '/keys');
+    await assert.rejects(authorizer.authorize(system, DataActions.sign, '/keys/k'), { code: 'Forbidden' });
+  });
+});
