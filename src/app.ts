@@ -21,6 +21,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import './http/fastify-types.ts';
 import { registerBackupRoutes } from './api/backup/backup-routes.ts';
 import { registerCryptoRoutes } from './api/crypto/crypto-routes.ts';
+import { registerPrincipalRoutes } from './api/principals/principal-routes.ts';
 import { registerRbacRoutes } from './api/rbac/rbac-routes.ts';
 import { registerSecurityDomainRoutes } from './api/custody/security-domain-routes.ts';
 import { registerHealthRoutes, type HealthReport } from './api/health/health-routes.ts';
@@ -123,5 +124,6 @@ export function buildApp(services: AppServices, options: AppOptions): FastifyIns
   registerSecurityDomainRoutes(app, routeDeps);
   registerBackupRoutes(app, routeDeps);
   registerRbacRoutes(app, routeDeps);
+  registerPrincipalRoutes(app, { ...routeDeps, tenantId: services.tokens.tenantId });
   return app;
 }

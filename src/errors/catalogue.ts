@@ -10,6 +10,7 @@ export const errorCatalogue = {
   Unauthorized: { status: 401, summary: 'No valid bearer token was presented.' },
   Forbidden: { status: 403, summary: 'The caller or the key does not allow this operation.' },
   KeyNotFound: { status: 404, summary: 'No key (or deleted key) with this name or version exists.' },
+  PrincipalNotFound: { status: 404, summary: 'No service principal with this client id exists.' },
   RoleDefinitionNotFound: { status: 404, summary: 'No role definition with this name (GUID) exists.' },
   RoleAssignmentNotFound: { status: 404, summary: 'No role assignment with this name (GUID) exists at this scope.' },
   NotFound: { status: 404, summary: 'No such endpoint, or no backup or restore operation with this job id.' },

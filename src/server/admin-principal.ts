@@ -53,6 +53,7 @@ export async function ensureAdminPrincipal(instance: Instance, authorityHost: st
     displayName: 'Strongroom administrator',
     secretHash: await hashClientSecret(credentials.clientSecret),
     created: nowIntDate(),
+    generation: 1,
   };
   await instance.store.transaction(async (unit) => {
     await unit.principals.addPrincipal(principal);

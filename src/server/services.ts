@@ -29,11 +29,26 @@ export function buildServices(instance: Instance, config: Config, servedCertific
     clock: nowIntDate,
     onError: (error) => process.stderr.write(`A backup or restore failed unexpectedly: ${String(error)}\n`),
   });
+  const tokens = new TokenService({
+    signingKey: instance.signingKey,
+    tenantId: instance.tenantId,
+    lifetimeSeconds: config.tokenLifetimeSeconds,
+    isOwnHost: (hostname) =>
+      (isIP(hostname) === 0 ? certificate.checkHost(hostname) : certificate.checkIP(hostname)) !== undefined,
+    // A deleted principal, or a token of a credential generation a secret reset replaced, is no longer active.
+    isActivePrincipal: async (id, generation) => (await store.reader.principals.getPrincipal(id))?.generation === generation,
+  });
   // The system caller runs the scheduled jobs and nothing else.
   const authorizer = new RbacAuthorizer({ roles: store.reader.roles, systemActions: [OPERATIONS.purgeExpiredKeys.dataAction] });
   const kernel = new Kernel({
     store,
-    env: { keystore, retentionDays: config.retentionDays, custody, backups, authorization: authorizer },
+    env: {
+      keystore,
+      retentionDays: config.retentionDays,
+      custody,
+      backups,
+      authorization: { changed: () => authorizer.changed(), principalChanged: (id) => tokens.forgetPrincipal(id) },
+    },
     authorizer,
     audit: discardAudit,
     metrics: new OperationMetrics(),
@@ -43,14 +58,7 @@ export function buildServices(instance: Instance, config: Config, servedCertific
     health: () =>
       nodeHealth(store, () => (!custody.isActivated ? 'awaiting-activation' : instance.roots.keyMaterial.isUnsealed ? 'unlocked' : 'locked')),
     clock: nowIntDate,
-    tokens: new TokenService({
-      signingKey: instance.signingKey,
-      tenantId: instance.tenantId,
-      lifetimeSeconds: config.tokenLifetimeSeconds,
-      isOwnHost: (hostname) =>
-        (isIP(hostname) === 0 ? certificate.checkHost(hostname) : certificate.checkIP(hostname)) !== undefined,
-      isActivePrincipal: async (id) => (await store.reader.principals.getPrincipal(id)) !== undefined,
-    }),
+    tokens,
     principals: store.reader.principals,
   };
 }

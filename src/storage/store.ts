@@ -78,9 +78,14 @@ export interface KeyRepository extends KeyReader {
 
 export interface PrincipalReader {
   getPrincipal(id: string): Promise<Principal | undefined>;
+  /** Every principal, ordered by id. */
+  listPrincipals(): Promise<Principal[]>;
 }
 export interface PrincipalRepository extends PrincipalReader {
   addPrincipal(principal: Principal): Promise<void>;
+  deletePrincipal(id: string): Promise<Principal | undefined>;
+  /** Stores a new secret's hash and bumps the credential generation; undefined when there is no such principal. */
+  replaceSecret(id: string, secretHash: string): Promise<Principal | undefined>;
 }
 
 /** Small named values the instance keeps about itself (tenant id, sealed signing keys, TLS CA...). */

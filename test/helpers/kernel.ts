@@ -53,7 +53,7 @@ export function kernelFor(store: Store, options: { retentionDays?: number; root?
   const authorizer = new RbacAuthorizer({ roles: withTestAdministrator(store.reader.roles), systemActions: [OPERATIONS.purgeExpiredKeys.dataAction] });
   const kernel = new Kernel({
     store,
-    env: { keystore, retentionDays: options.retentionDays ?? 90, custody, backups: new BackupRunner({ store, custody, keystore, clock: () => clock.now }), authorization: authorizer },
+    env: { keystore, retentionDays: options.retentionDays ?? 90, custody, backups: new BackupRunner({ store, custody, keystore, clock: () => clock.now }), authorization: { changed: () => authorizer.changed(), principalChanged: () => {} } },
     authorizer,
     audit,
     metrics,

@@ -155,7 +155,9 @@ describe('only canonical (low-S) ES256 signatures', () => {
     const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as unknown;
     assert.deepEqual(header, { alg: 'ES256', typ: 'JWT', kid: signingKey.kid });
     const claims = decodeJwt(token);
-    assert.deepEqual(Object.keys(claims).sort(), ['appid', 'aud', 'azp', 'exp', 'iat', 'idtyp', 'iss', 'jti', 'nbf', 'oid', 'sub', 'tid', 'ver']);
+    // `gen` (issue 10): the principal's credential generation, so that a secret reset revokes older tokens.
+    assert.deepEqual(Object.keys(claims).sort(), ['appid', 'aud', 'azp', 'exp', 'gen', 'iat', 'idtyp', 'iss', 'jti', 'nbf', 'oid', 'sub', 'tid', 'ver']);
+    assert.equal(claims['gen'], 1);
     assert.equal((claims.exp ?? 0) - (claims.iat ?? 0), LIFETIME);
   });
 });

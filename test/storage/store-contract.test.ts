@@ -239,11 +239,19 @@ for (const [backend, open] of Object.entries(backends)) {
 
     test('principals and settings', async () => {
       const store = open();
-      const principal = { id: 'p1', displayName: 'app', secretHash: 'scrypt$...', created: 3 };
+      const principal = { id: 'p1', displayName: 'app', secretHash: 'scrypt$...', created: 3, generation: 1 };
       await store.transaction((unit) => unit.principals.addPrincipal(principal));
+      await store.transaction((unit) => unit.principals.addPrincipal({ ...principal, id: 'p0' }));
       assert.deepEqual(await store.reader.principals.getPrincipal('p1'), principal);
       assert.equal(await store.reader.principals.getPrincipal('p2'), undefined);
-      await assert.rejects(store.transaction((unit) => unit.principals.addPrincipal(principal)), /UNIQUE/);
+      await assert.rejects(store.transaction((unit) => unit.principals.addPrincipal(principal)), /UNIQUE|duplicate key/);
+      assert.deepEqual((await store.reader.principals.listPrincipals()).map((p) => p.id), ['p0', 'p1']);
+      const reset = await store.transaction((unit) => unit.principals.replaceSecret('p1', 'scrypt$new'));
+      assert.deepEqual(reset, { ...principal, secretHash: 'scrypt$new', generation: 2 });
+      assert.equal(await store.transaction((unit) => unit.principals.replaceSecret('p9', 'x')), undefined);
+      assert.equal((await store.transaction((unit) => unit.principals.deletePrincipal('p0')))?.id, 'p0');
+      assert.equal(await store.transaction((unit) => unit.principals.deletePrincipal('p0')), undefined);
+      assert.deepEqual((await store.reader.principals.listPrincipals()).map((p) => p.id), ['p1']);
       assert.equal(await store.transaction((unit) => unit.settings.putSettingIfAbsent('s', 'first')), 'first');
       assert.equal(await store.transaction((unit) => unit.settings.putSettingIfAbsent('s', 'second')), 'first');
       await store.transaction((unit) => unit.settings.putSetting('s', 'third'));

@@ -57,6 +57,8 @@ function invalidClient(): OAuthError {
 export interface ClientRecord {
   readonly id: string;
   readonly secretHash: string;
+  /** The credential generation the issued token carries (a secret reset makes older tokens invalid). */
+  readonly generation?: number | undefined;
 }
 
 /** The one storage read the grant makes (the principal repository satisfies it). */
@@ -103,7 +105,7 @@ export async function grantClientCredentials(deps: ClientCredentialsDeps, reques
   // Without an id or a secret there is nothing to check (and nothing to learn from timing): no hash is spent.
   if (request.clientId === undefined || request.clientSecret === undefined) throw invalidClient();
   const principal = await authenticateClient(deps, { clientId: request.clientId, sourceAddress: request.sourceAddress }, request.clientSecret);
-  const accessToken = await deps.tokens.issue(principal.id, audience, request.origin);
+  const accessToken = await deps.tokens.issue(principal.id, audience, request.origin, principal.generation ?? 1);
   const lifetime = deps.tokens.lifetimeSeconds;
   return { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: accessToken };
 }

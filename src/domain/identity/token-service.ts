@@ -34,6 +34,8 @@ export interface VerifiedToken {
   readonly principal: Principal;
   readonly audience: string;
   readonly expiresAt: number;
+  /** The credential generation of the principal the token was issued under. */
+  readonly generation: number;
 }
 
 export type TokenRejection = 'invalid' | 'expired' | 'wrong-audience';
@@ -48,11 +50,11 @@ export interface SigningKey {
 const CACHE_CAPACITY = 10_000;
 const CLOCK_TOLERANCE_SECONDS = 60;
 /**
- * How long one `isActivePrincipal` answer vouches for a cached token: a deleted principal's tokens stop working
- * at most this long after the deletion (in every process). Short enough for revocation, long enough that a busy
- * client costs one principal lookup per half minute rather than one per request.
+ * How long one `isActivePrincipal` answer vouches for a cached token: a deleted principal's tokens, or those of
+ * a secret that was reset, stop working at most this long after the change in every other process (at once in
+ * the process that made it: `forgetPrincipal`). A busy client costs one principal lookup per this interval.
  */
-export const PRINCIPAL_RECHECK_SECONDS = 30;
+export const PRINCIPAL_RECHECK_SECONDS = 2;
 
 interface CachedVerification extends VerifiedToken {
   /** When `isActivePrincipal` last said yes (seconds), and the re-check under way, if any. */
@@ -76,7 +78,7 @@ export class TokenService {
   readonly #tenantId: string;
   readonly #lifetimeSeconds: number;
   readonly #isOwnHost: (hostname: string) => boolean;
-  readonly #isActivePrincipal: (principalId: string) => Promise<boolean>;
+  readonly #isActivePrincipal: (principalId: string, generation: number) => Promise<boolean>;
   readonly #verified = new Map<string, CachedVerification>();
 
   constructor(options: {
@@ -89,7 +91,7 @@ export class TokenService {
      * Whether a principal still exists (and may use its tokens). Asked when a token is first verified and at
      * most every PRINCIPAL_RECHECK_SECONDS after; `false` makes its tokens 'invalid'.
      */
-    isActivePrincipal: (principalId: string) => Promise<boolean>;
+    isActivePrincipal: (principalId: string, generation: number) => Promise<boolean>;
   }) {
     if (typeof options.isActivePrincipal !== 'function') {
       throw new TypeError('TokenService needs isActivePrincipal, so that deleting a principal revokes its tokens');
@@ -118,8 +120,9 @@ export class TokenService {
     return `${origin}/${this.#tenantId}/v2.0`;
   }
 
-  async issue(principalId: string, audience: string, issuerOrigin: string): Promise<string> {
-    const jws = await new SignJWT({ tid: this.#tenantId, oid: principalId, appid: principalId, azp: principalId, idtyp: 'app', ver: '2.0' })
+  /** `generation`: the principal's credential generation; a later secret reset makes the token invalid. */
+  async issue(principalId: string, audience: string, issuerOrigin: string, generation = 1): Promise<string> {
+    const jws = await new SignJWT({ tid: this.#tenantId, oid: principalId, appid: principalId, azp: principalId, idtyp: 'app', ver: '2.0', gen: generation })
       .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: this.#signingKey.kid })
       .setIssuer(this.issuerFor(issuerOrigin))
       .setSubject(principalId)
@@ -138,7 +141,7 @@ export class TokenService {
     if (verified === undefined) {
       const fresh = await this.#verifySignedToken(token, nowSeconds);
       if (typeof fresh === 'string') return fresh;
-      if (!(await this.#isActivePrincipal(fresh.principal.id))) return 'invalid';
+      if (!(await this.#isActivePrincipal(fresh.principal.id, fresh.generation))) return 'invalid';
       verified = { ...fresh, principalCheckedAt: nowSeconds, recheck: undefined };
       this.#remember(token, verified);
     }
@@ -155,7 +158,7 @@ export class TokenService {
 
   /** One re-check per stale entry at a time: concurrent requests with the same token share its answer. */
   #recheck(entry: CachedVerification, nowSeconds: number): Promise<boolean> {
-    entry.recheck ??= this.#isActivePrincipal(entry.principal.id)
+    entry.recheck ??= this.#isActivePrincipal(entry.principal.id, entry.generation)
       .then((active) => {
         if (active) entry.principalCheckedAt = Math.max(entry.principalCheckedAt, nowSeconds);
         return active;
@@ -181,10 +184,13 @@ export class TokenService {
       if (payload['tid'] !== this.#tenantId || !this.#isOurIssuer(payload.iss)) return 'invalid';
       if (iat > nowSeconds + CLOCK_TOLERANCE_SECONDS) return 'invalid';
       if (exp - iat > this.#lifetimeSeconds + CLOCK_TOLERANCE_SECONDS) return 'invalid';
+      const generation = payload['gen'] ?? 1;
+      if (typeof generation !== 'number' || !Number.isSafeInteger(generation) || generation < 1) return 'invalid';
       return {
         principal: { id: payload.sub, tenantId: this.#tenantId },
         audience: audience.toLowerCase(),
         expiresAt: exp,
+        generation,
       };
     } catch (error) {
       return (error as { code?: unknown }).code === 'ERR_JWT_EXPIRED' ? 'expired' : 'invalid';
@@ -199,6 +205,11 @@ export class TokenService {
     } catch {
       return false;
     }
+  }
+
+  /** Forgets every cached verification of a principal's tokens (it was deleted, or its secret was reset here). */
+  forgetPrincipal(principalId: string): void {
+    for (const [token, verified] of this.#verified) if (verified.principal.id === principalId) this.#verified.delete(token);
   }
 
   #remember(token: string, verified: CachedVerification): void {

@@ -18,6 +18,7 @@ import { createKey, importKey, updateKey } from '../keys/key-lifecycle.ts';
 import { deleteKey, purgeDeletedKey, purgeExpiredKeys, recoverDeletedKey } from '../keys/key-deletion.ts';
 import { getDeletedKey, getDeletedKeys, getKey, getKeys, getKeyVersions } from '../keys/key-reads.ts';
 import { decryptWithKey, encryptWithKey, sign, unwrapKey, verify, wrapKey } from '../keys/key-use.ts';
+import { createPrincipal, deletePrincipal, getPrincipal, listPrincipals, resetPrincipalSecret } from '../principals/principal-operations.ts';
 import { getRandomBytes } from '../random/random-bytes.ts';
 import {
   createOrUpdateRoleDefinition,
@@ -84,6 +85,12 @@ export const OPERATIONS = {
   getRoleAssignment,
   createRoleAssignment,
   deleteRoleAssignment,
+  // service principals
+  createPrincipal,
+  listPrincipals,
+  getPrincipal,
+  resetPrincipalSecret,
+  deletePrincipal,
   // scheduled jobs (the system caller; no route)
   purgeExpiredKeys,
 } as const;

@@ -31,8 +31,8 @@ export interface OperationEnvironment {
   readonly custody: Custody;
   /** Runs the full backups and restores this node started. */
   readonly backups: BackupRunner;
-  /** The authorizer's cache of role assignments: told when a role change has committed here. */
-  readonly authorization: { changed(): void };
+  /** Caches of who may do what: told when a role change, or a principal's deletion or reset, has committed here. */
+  readonly authorization: { changed(): void; principalChanged(principalId: string): void };
 }
 
 /** One call of an operation: its input, its caller, and the one reading of the clock it decides with. */

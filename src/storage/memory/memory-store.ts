@@ -92,7 +92,10 @@ function readersOver(state: () => MemoryState): Readers {
   return {
     keys: new MemoryKeyReader(state),
     roles: memoryRoleReader(state),
-    principals: { getPrincipal: async (id) => state().principals.get(id) },
+    principals: {
+      getPrincipal: async (id) => state().principals.get(id),
+      listPrincipals: async () => [...state().principals.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+    },
     settings: { getSetting: async (name) => state().settings.get(name) },
     jobs: { getJob: async (name) => state().jobs.get(name) },
   };
@@ -103,6 +106,8 @@ function unitOver(working: MemoryState, perform: <R>(write: Write<R>) => R): Omi
   const principals: PrincipalRepository = {
     ...readers.principals,
     addPrincipal: async (principal) => perform(PrincipalWrites.add(principal)),
+    deletePrincipal: async (id) => perform(PrincipalWrites.delete(id)),
+    replaceSecret: async (id, secretHash) => perform(PrincipalWrites.replaceSecret(id, secretHash)),
   };
   const settings: SettingsRepository = {
     ...readers.settings,
@@ -152,6 +157,18 @@ const PrincipalWrites = {
   add: (principal: Principal) => (state: MemoryState): void => {
     if (state.principals.has(principal.id)) throw new Error('UNIQUE constraint failed: principals.id');
     state.principals.set(principal.id, Object.freeze({ ...principal }));
+  },
+  delete: (id: string) => (state: MemoryState): Principal | undefined => {
+    const existing = state.principals.get(id);
+    state.principals.delete(id);
+    return existing;
+  },
+  replaceSecret: (id: string, secretHash: string) => (state: MemoryState): Principal | undefined => {
+    const existing = state.principals.get(id);
+    if (existing === undefined) return undefined;
+    const replaced = Object.freeze({ ...existing, secretHash, generation: existing.generation + 1 });
+    state.principals.set(id, replaced);
+    return replaced;
   },
 };
 

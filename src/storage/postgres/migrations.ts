@@ -93,5 +93,8 @@ export const postgresMigrations: readonly string[] = [
     UNIQUE (principal_id, role_definition, scope)
   );
   CREATE INDEX role_assignments_by_role ON role_assignments (role_definition);
+
+  -- A principal's credential generation: bumped by a secret reset, so that older tokens stop working.
+  ALTER TABLE principals ADD COLUMN generation integer NOT NULL DEFAULT 1;
   `,
 ];

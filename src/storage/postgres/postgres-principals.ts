@@ -1,5 +1,6 @@
 /** Service principals on PostgreSQL. */
 import type { Principal } from '../../domain/principals/principal-model.ts';
+import { PRINCIPAL_COLUMNS, principalFromRow, type PrincipalRow } from '../principal-rows.ts';
 import type { PrincipalRepository } from '../store.ts';
 import type { Sql } from './sql.ts';
 
@@ -11,19 +12,34 @@ export class PostgresPrincipals implements PrincipalRepository {
   }
 
   async addPrincipal(principal: Principal): Promise<void> {
-    await this.#sql.count('INSERT INTO principals (id, display_name, secret_hash, created) VALUES ($1, $2, $3, $4)', [
+    await this.#sql.count('INSERT INTO principals (id, display_name, secret_hash, created, generation) VALUES ($1, $2, $3, $4, $5)', [
       principal.id,
       principal.displayName,
       principal.secretHash,
       principal.created,
+      principal.generation,
     ]);
   }
 
   async getPrincipal(id: string): Promise<Principal | undefined> {
-    const [row] = await this.#sql.rows<{ id: string; display_name: string; secret_hash: string; created: number }>(
-      'SELECT id, display_name, secret_hash, created FROM principals WHERE id = $1',
-      [id],
+    const [row] = await this.#sql.rows<PrincipalRow>(`SELECT ${PRINCIPAL_COLUMNS} FROM principals WHERE id = $1`, [id]);
+    return row && principalFromRow(row);
+  }
+
+  async listPrincipals(): Promise<Principal[]> {
+    return (await this.#sql.rows<PrincipalRow>(`SELECT ${PRINCIPAL_COLUMNS} FROM principals ORDER BY id COLLATE "C"`)).map(principalFromRow);
+  }
+
+  async deletePrincipal(id: string): Promise<Principal | undefined> {
+    const [row] = await this.#sql.rows<PrincipalRow>(`DELETE FROM principals WHERE id = $1 RETURNING ${PRINCIPAL_COLUMNS}`, [id]);
+    return row && principalFromRow(row);
+  }
+
+  async replaceSecret(id: string, secretHash: string): Promise<Principal | undefined> {
+    const [row] = await this.#sql.rows<PrincipalRow>(
+      `UPDATE principals SET secret_hash = $2, generation = generation + 1 WHERE id = $1 RETURNING ${PRINCIPAL_COLUMNS}`,
+      [id, secretHash],
     );
-    return row && { id: row.id, displayName: row.display_name, secretHash: row.secret_hash, created: row.created };
+    return row && principalFromRow(row);
   }
 }

@@ -1,5 +1,6 @@
 /** Service principals on SQLite. */
 import type { Principal } from '../../domain/principals/principal-model.ts';
+import { PRINCIPAL_COLUMNS, principalFromRow, type PrincipalRow } from '../principal-rows.ts';
 import type { PrincipalRepository } from '../store.ts';
 import type { SqliteConnection } from './connection.ts';
 
@@ -12,14 +13,28 @@ export class SqlitePrincipals implements PrincipalRepository {
 
   async addPrincipal(principal: Principal): Promise<void> {
     this.#connection
-      .statement('INSERT INTO principals (id, display_name, secret_hash, created) VALUES (?, ?, ?, ?)')
-      .run(principal.id, principal.displayName, principal.secretHash, principal.created);
+      .statement('INSERT INTO principals (id, display_name, secret_hash, created, generation) VALUES (?, ?, ?, ?, ?)')
+      .run(principal.id, principal.displayName, principal.secretHash, principal.created, principal.generation);
   }
 
   async getPrincipal(id: string): Promise<Principal | undefined> {
-    const row = this.#connection.statement('SELECT id, display_name, secret_hash, created FROM principals WHERE id = ?').get(id) as
-      | { id: string; display_name: string; secret_hash: string; created: number }
-      | undefined;
-    return row && { id: row.id, displayName: row.display_name, secretHash: row.secret_hash, created: row.created };
+    const row = this.#connection.statement(`SELECT ${PRINCIPAL_COLUMNS} FROM principals WHERE id = ?`).get(id) as PrincipalRow | undefined;
+    return row && principalFromRow(row);
+  }
+
+  async listPrincipals(): Promise<Principal[]> {
+    const rows = this.#connection.statement(`SELECT ${PRINCIPAL_COLUMNS} FROM principals ORDER BY id`).all() as unknown as PrincipalRow[];
+    return rows.map(principalFromRow);
+  }
+
+  async deletePrincipal(id: string): Promise<Principal | undefined> {
+    const existing = await this.getPrincipal(id);
+    if (existing !== undefined) this.#connection.statement('DELETE FROM principals WHERE id = ?').run(id);
+    return existing;
+  }
+
+  async replaceSecret(id: string, secretHash: string): Promise<Principal | undefined> {
+    this.#connection.statement('UPDATE principals SET secret_hash = ?, generation = generation + 1 WHERE id = ?').run(secretHash, id);
+    return this.getPrincipal(id);
   }
 }
