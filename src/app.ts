@@ -27,6 +27,7 @@ import { registerSecurityDomainRoutes } from './api/custody/security-domain-rout
 import { registerHealthRoutes, type HealthReport } from './api/health/health-routes.ts';
 import { registerIdentityRoutes } from './api/identity/identity-routes.ts';
 import { registerKeyRoutes } from './api/keys/key-routes.ts';
+import type { ExternalIssuers } from './domain/identity/external-issuers.ts';
 import type { TokenService } from './domain/identity/token-service.ts';
 import type { Kernel } from './domain/kernel/kernel.ts';
 import { installApiVersionCheck } from './http/plugins/api-version.ts';
@@ -50,6 +51,8 @@ export interface AppServices {
   /** The clock every request's operation reads "now" from. */
   clock: () => IntDate;
   tokens: TokenService;
+  /** Identity providers whose tokens are accepted too (`--trust-issuer`); none by default. */
+  externalIssuers?: ExternalIssuers | undefined;
   principals: PrincipalReader;
 }
 
@@ -112,7 +115,7 @@ export function buildApp(services: AppServices, options: AppOptions): FastifyIns
   installRequestContext(app);
   installLoadShedding(app, { maxInFlight: limits.maxInFlight, abandonedAfterMs: 2 * requestTimeoutMs });
   installHostCheck(app);
-  installAuthentication(app, services.tokens);
+  installAuthentication(app, services.tokens, services.externalIssuers);
   installApiVersionCheck(app);
   installErrorHandler(app);
 

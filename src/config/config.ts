@@ -22,6 +22,10 @@ export interface Config {
   requireActivation: boolean;
   /** An earlier release's key-encryption-key file, when not in the data directory (migrated, then removed). */
   legacyKekFile: string | undefined;
+  /** External OpenID issuers whose tokens are accepted (exact `iss` URLs, https). */
+  trustIssuers: string[];
+  /** The audience their tokens must carry; by default the resource the challenge names. */
+  trustAudience: string | undefined;
   host: string;
   port: number;
   /** Extra DNS names or IP addresses for the generated server certificate. */
@@ -111,6 +115,21 @@ const OPTIONS: readonly OptionSpec[] = [
     flag: '--require-activation', env: 'STRONGROOM_REQUIRE_ACTIVATION', value: undefined,
     description: 'A new instance answers key requests with 503 until a security domain is downloaded (its own) or uploaded (an existing one).',
     apply: (c, raw) => { c.requireActivation = booleanOf(raw, '--require-activation'); },
+  },
+  {
+    flag: '--trust-issuer', env: 'STRONGROOM_TRUST_ISSUERS', value: 'ISSUER_URL',
+    description: 'Accept tokens of this OpenID issuer too (its exact iss URL, https; keys from its discovery document). Repeatable; env: comma-separated.',
+    apply: (c, raw) => {
+      for (const issuer of raw.split(',').map((item) => item.trim()).filter((item) => item !== '')) {
+        if (!/^https:\/\/[^\s]+$/.test(issuer) || !URL.canParse(issuer)) throw new ConfigError(`--trust-issuer ${issuer} is not an https URL`);
+        c.trustIssuers.push(issuer);
+      }
+    },
+  },
+  {
+    flag: '--trust-audience', env: 'STRONGROOM_TRUST_AUDIENCE', value: 'AUDIENCE',
+    description: "The audience (aud) trusted issuers' tokens must carry (default: the resource the challenge names, https://<host>).",
+    apply: (c, raw) => { c.trustAudience = raw; },
   },
   {
     flag: '--kek-file', env: 'STRONGROOM_KEK_FILE', value: 'FILE',
@@ -209,6 +228,8 @@ export function defaultConfig(): Config {
     pkcs11: {},
     requireActivation: false,
     legacyKekFile: undefined,
+    trustIssuers: [],
+    trustAudience: undefined,
     host: '127.0.0.1',
     port: 8443,
     tlsNames: [],

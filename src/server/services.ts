@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import type { AppServices } from '../app.ts';
 import { nodeHealth } from '../api/health/health-routes.ts';
 import type { Config } from '../config/config.ts';
+import { ExternalIssuers } from '../domain/identity/external-issuers.ts';
 import { TokenService } from '../domain/identity/token-service.ts';
 import { discardAudit } from '../domain/kernel/audit.ts';
 import { OPERATIONS } from '../domain/kernel/catalogue.ts';
@@ -59,6 +60,7 @@ export function buildServices(instance: Instance, config: Config, servedCertific
       nodeHealth(store, () => (!custody.isActivated ? 'awaiting-activation' : instance.roots.keyMaterial.isUnsealed ? 'unlocked' : 'locked')),
     clock: nowIntDate,
     tokens,
+    externalIssuers: config.trustIssuers.length === 0 ? undefined : new ExternalIssuers({ issuers: config.trustIssuers, audience: config.trustAudience }),
     principals: store.reader.principals,
   };
 }

@@ -3,9 +3,11 @@
  *
  * A data-plane request without a bearer token is answered 401 with the `WWW-Authenticate` challenge before its
  * body is read (the SDKs send their first request without token and body, and need exactly this answer). A
- * request with a token is let through only if the token verifies for the resource its host names.
+ * request with a token is let through only if the token verifies for the resource its host names: one of ours,
+ * or one of a trusted external issuer (`--trust-issuer`, domain/identity/external-issuers.ts).
  */
 import type { FastifyInstance } from 'fastify';
+import type { ExternalIssuers } from '../../domain/identity/external-issuers.ts';
 import type { TokenRejection, TokenService } from '../../domain/identity/token-service.ts';
 import { badParameter, unauthorized } from '../../errors/errors.ts';
 import { isValidHostHeader, originOf, resourceFor } from '../host.ts';
@@ -16,7 +18,7 @@ const REJECTION_MESSAGES: Record<TokenRejection, string> = {
   'wrong-audience': 'The access token was issued for another resource (audience).',
 };
 
-export function installAuthentication(app: FastifyInstance, tokens: TokenService): void {
+export function installAuthentication(app: FastifyInstance, tokens: TokenService, external?: ExternalIssuers): void {
   app.decorateRequest('principal', undefined);
   app.addHook('onRequest', async (request) => {
     const { config } = request.routeOptions;
@@ -30,7 +32,7 @@ export function installAuthentication(app: FastifyInstance, tokens: TokenService
     if (token === undefined) {
       throw unauthorized('AKV10000: Request is missing a Bearer, PoP, or MTLS_POP token.', { 'www-authenticate': challenge() });
     }
-    const outcome = await tokens.verify(token, resource);
+    const outcome = external?.claims(token) === true ? await external.verify(token, resource) : await tokens.verify(token, resource);
     if (typeof outcome === 'string') {
       const inner = outcome === 'expired' ? 'TokenExpired' : 'InvalidToken';
       throw unauthorized(REJECTION_MESSAGES[outcome], { 'www-authenticate': `${challenge()}, error="invalid_token"` }, inner);

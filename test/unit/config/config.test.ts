@@ -42,3 +42,20 @@ test('--store takes sqlite:PATH or a PostgreSQL URL, and nothing else', () => {
   assert.equal(loadConfig([], {}).store, undefined, 'the default is the data directory\'s SQLite file');
   for (const bad of ['mysql://db/x', 'sqlite:', '/tmp/file.db']) assert.throws(() => loadConfig(['--store', bad], {}), ConfigError, bad);
 });
+
+test('custody and identity options: --unseal, --require-activation (a switch), --trust-issuer (repeatable, https only)', () => {
+  assert.equal(loadConfig([], {}).unseal, 'file');
+  assert.equal(loadConfig(['--unseal', 'pkcs11'], {}).unseal, 'pkcs11');
+  assert.throws(() => loadConfig(['--unseal', 'vault'], {}), ConfigError);
+  assert.equal(loadConfig(['--require-activation'], {}).requireActivation, true);
+  assert.equal(loadConfig(['--require-activation', '--port', '1'], {}).port, 1, 'a switch takes no value');
+  assert.equal(loadConfig([], { STRONGROOM_REQUIRE_ACTIVATION: 'true' }).requireActivation, true);
+  assert.deepEqual(
+    loadConfig(['--trust-issuer', 'https://idp.example.com/realms/a', '--trust-issuer', 'https://login.microsoftonline.com/t/v2.0'], {}).trustIssuers,
+    ['https://idp.example.com/realms/a', 'https://login.microsoftonline.com/t/v2.0'],
+  );
+  assert.deepEqual(loadConfig([], { STRONGROOM_TRUST_ISSUERS: 'https://a.example, https://b.example' }).trustIssuers, ['https://a.example', 'https://b.example']);
+  assert.throws(() => loadConfig(['--trust-issuer', 'http://idp.example.com'], {}), ConfigError);
+  const text = helpText();
+  for (const word of ['--unseal', 'STRONGROOM_UNSEAL_KEY', '--pkcs11-module', '--require-activation', '--trust-issuer', '--trust-audience']) assert.ok(text.includes(word), word);
+});
