@@ -26,6 +26,7 @@ import { registerRbacRoutes } from './api/rbac/rbac-routes.ts';
 import { registerSecurityDomainRoutes } from './api/custody/security-domain-routes.ts';
 import { registerHealthRoutes, type HealthReport } from './api/health/health-routes.ts';
 import { registerIdentityRoutes } from './api/identity/identity-routes.ts';
+import { registerManagedIdentityRoutes } from './api/identity/managed-identity-routes.ts';
 import { registerKeyRoutes } from './api/keys/key-routes.ts';
 import type { ExternalIssuers } from './domain/identity/external-issuers.ts';
 import type { TokenService } from './domain/identity/token-service.ts';
@@ -54,6 +55,8 @@ export interface AppServices {
   /** Identity providers whose tokens are accepted too (`--trust-issuer`); none by default. */
   externalIssuers?: ExternalIssuers | undefined;
   principals: PrincipalReader;
+  /** The key managed-identity headers are checked with (derived from the security domain). */
+  managedIdentityKey: () => Buffer;
 }
 
 /** How much one worker process takes on at once (see config.ts for each option's meaning and default). */
@@ -120,6 +123,7 @@ export function buildApp(services: AppServices, options: AppOptions): FastifyIns
   installErrorHandler(app);
 
   registerIdentityRoutes(app, { principals: services.principals, tokens: services.tokens });
+  registerManagedIdentityRoutes(app, { principals: services.principals, tokens: services.tokens, macKey: services.managedIdentityKey });
   registerHealthRoutes(app, services.health);
   const routeDeps = { kernel: services.kernel, clock: services.clock };
   registerKeyRoutes(app, routeDeps);

@@ -25,7 +25,12 @@ export interface DomainKey {
   readonly legacy: SealingKey;
   /** A copy of the key's bytes, for the one place that needs them (wrapping, splitting); wipe it after use. */
   exportBytes(): Buffer;
+  /** A MAC key of one purpose (HKDF as for sealing keys), for credentials the service checks without storing. */
+  macKey(purpose: MacPurpose): Buffer;
 }
+
+/** What each derived MAC key authenticates. */
+export type MacPurpose = 'managed-identity';
 
 export function domainKeyFromBytes(key: Uint8Array): DomainKey {
   if (key.length !== DOMAIN_KEY_BYTES) throw new TypeError(`A domain key must be ${DOMAIN_KEY_BYTES} bytes`);
@@ -36,6 +41,7 @@ export function domainKeyFromBytes(key: Uint8Array): DomainKey {
     derive: (purpose) =>
       sealingKey(Buffer.from(hkdfSync('sha256', bytes, Buffer.alloc(0), `strongroom/${purpose}/v1`, DOMAIN_KEY_BYTES))),
     exportBytes: () => Buffer.from(bytes),
+    macKey: (purpose) => Buffer.from(hkdfSync('sha256', bytes, Buffer.alloc(0), `strongroom/mac/${purpose}/v1`, DOMAIN_KEY_BYTES)),
   };
 }
 

@@ -62,5 +62,6 @@ export function buildServices(instance: Instance, config: Config, servedCertific
     tokens,
     externalIssuers: config.trustIssuers.length === 0 ? undefined : new ExternalIssuers({ issuers: config.trustIssuers, audience: config.trustAudience }),
     principals: store.reader.principals,
+    managedIdentityKey: () => custody.domain.macKey('managed-identity'),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * Service principals (Strongroom's own shape, in Key Vault's style): `POST /principals` (201, the credentials
  * once), `GET /principals`, `GET|DELETE /principals/{id}`, `POST /principals/{id}/resetsecret`. The credentials
- * answer is the `admin-credentials.json` format, so a client saves it as is.
+ * answer is the `admin-credentials.json` format, so a client saves it as is; with `"managedIdentity": true` it
+ * also carries the managed identity's `identityEndpoint` and `identityHeader`.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Principal } from '../../domain/principals/principal-model.ts';
@@ -14,14 +15,16 @@ type IdParams = { Params: { id: string } };
 const toPrincipal = (principal: Principal) => ({ id: principal.id, displayName: principal.displayName, created: principal.created });
 
 export function registerPrincipalRoutes(app: FastifyInstance, deps: RouteDeps & { tenantId: string }): void {
-  const withCredentials = ({ principal, clientSecret }: PrincipalWithSecret, request: FastifyRequest) => ({
+  const withCredentials = ({ principal, clientSecret, identityHeader }: PrincipalWithSecret, request: FastifyRequest) => ({
     ...toPrincipal(principal),
     credentials: { tenantId: deps.tenantId, clientId: principal.id, clientSecret, authorityHost: originOf(request.host) },
+    // The two values an operator sets as IDENTITY_ENDPOINT and IDENTITY_HEADER for the application.
+    ...(identityHeader === undefined ? {} : { managedIdentity: { identityEndpoint: `${originOf(request.host)}/msi/token`, identityHeader } }),
   });
 
-  operationRoute<'createPrincipal', { Body: { displayName?: unknown } | undefined }>(app, deps, {
+  operationRoute<'createPrincipal', { Body: { displayName?: unknown; managedIdentity?: unknown } | undefined }>(app, deps, {
     method: 'POST', paths: ['/principals'], operation: 'createPrincipal',
-    input: (request) => ({ displayName: request.body?.displayName }),
+    input: (request) => ({ displayName: request.body?.displayName, managedIdentity: request.body?.managedIdentity === true }),
     answer: (created, request, reply) => {
       reply.code(201);
       return withCredentials(created, request);
@@ -42,9 +45,9 @@ export function registerPrincipalRoutes(app: FastifyInstance, deps: RouteDeps & 
     input: (request) => ({ id: request.params.id }),
     answer: toPrincipal,
   });
-  operationRoute<'resetPrincipalSecret', IdParams>(app, deps, {
+  operationRoute<'resetPrincipalSecret', IdParams & { Body: { managedIdentity?: unknown } | undefined }>(app, deps, {
     method: 'POST', paths: ['/principals/:id/resetsecret'], operation: 'resetPrincipalSecret',
-    input: (request) => ({ id: request.params.id }),
+    input: (request) => ({ id: request.params.id, managedIdentity: request.body?.managedIdentity === true }),
     answer: (reset, request) => withCredentials(reset, request),
   });
 }

@@ -7,13 +7,16 @@
  *
  * A reset bumps the principal's credential generation and a delete removes it (with its role assignments):
  * either way every token issued before stops working at once on this node and within PRINCIPAL_RECHECK_SECONDS
- * on the others. Secrets are stored only as scrypt hashes and never appear in the audit record.
+ * on the others. Secrets are stored only as scrypt hashes and never appear in the audit record. A principal
+ * may also be a managed identity: its IDENTITY_HEADER (managed-identity.ts) is returned with the credentials
+ * when asked for, and is revoked by the same reset or deletion.
  */
 import { randomUUID } from 'node:crypto';
 import { badParameter } from '../../errors/errors.ts';
 import { StrongroomError } from '../../errors/strongroom-error.ts';
 import { generateClientSecret, hashClientSecret } from '../identity/client-secrets.ts';
-import { readOperation, writeOperation } from '../kernel/operation.ts';
+import { identityHeaderFor } from '../identity/managed-identity.ts';
+import { readOperation, writeOperation, type OperationEnvironment } from '../kernel/operation.ts';
 import { DataActions } from '../rbac/data-actions.ts';
 import type { Principal } from './principal-model.ts';
 
@@ -23,9 +26,16 @@ const HSM_SCOPE = '/';
 export interface PrincipalWithSecret {
   principal: Principal;
   clientSecret: string;
+  /** Asked for with `managedIdentity: true`: the IDENTITY_HEADER of the principal's managed identity. */
+  identityHeader?: string | undefined;
 }
 
-export const createPrincipal = writeOperation<{ displayName: unknown }, PrincipalWithSecret, PrincipalWithSecret>({
+function withIdentityHeader(env: OperationEnvironment, result: PrincipalWithSecret, wanted: boolean | undefined): PrincipalWithSecret {
+  if (wanted !== true) return result;
+  return { ...result, identityHeader: identityHeaderFor(env.custody.domain.macKey('managed-identity'), result.principal) };
+}
+
+export const createPrincipal = writeOperation<{ displayName: unknown; managedIdentity?: boolean | undefined }, PrincipalWithSecret, PrincipalWithSecret>({
   name: 'createPrincipal',
   dataAction: DataActions.writeRoleAssignments,
   beforeActivation: true,
@@ -40,9 +50,9 @@ export const createPrincipal = writeOperation<{ displayName: unknown }, Principa
     const principal: Principal = { id: randomUUID(), displayName, secretHash: await hashClientSecret(clientSecret), created: now, generation: 1 };
     return { principal, clientSecret };
   },
-  async run(_call, unit, prepared) {
+  async run({ input, env }, unit, prepared) {
     await unit.principals.addPrincipal(prepared.principal);
-    return prepared;
+    return withIdentityHeader(env, prepared, input.managedIdentity);
   },
 });
 
@@ -68,7 +78,7 @@ export const getPrincipal = readOperation<{ id: string }, Principal>({
   },
 });
 
-export const resetPrincipalSecret = writeOperation<{ id: string }, PrincipalWithSecret, { clientSecret: string; secretHash: string }>({
+export const resetPrincipalSecret = writeOperation<{ id: string; managedIdentity?: boolean | undefined }, PrincipalWithSecret, { clientSecret: string; secretHash: string }>({
   name: 'resetPrincipalSecret',
   dataAction: DataActions.writeRoleAssignments,
   beforeActivation: true,
@@ -82,7 +92,7 @@ export const resetPrincipalSecret = writeOperation<{ id: string }, PrincipalWith
     const principal = await unit.principals.replaceSecret(input.id, prepared.secretHash);
     if (principal === undefined) throw principalNotFound(input.id);
     unit.afterCommit(() => env.authorization.principalChanged(input.id));
-    return { principal, clientSecret: prepared.clientSecret };
+    return withIdentityHeader(env, { principal, clientSecret: prepared.clientSecret }, input.managedIdentity);
   },
 });
 

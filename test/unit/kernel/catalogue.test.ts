@@ -27,7 +27,7 @@ async function app() {
   });
   const tls = await issueServerCertificate(await createCertificateAuthority(), ['localhost']);
   return buildApp(
-    { kernel, clock: () => 0, tokens, principals: store.reader.principals, health: async () => ({ store: 'reachable', keyMaterial: 'unlocked' }) },
+    { kernel, clock: () => 0, tokens, principals: store.reader.principals, managedIdentityKey: () => Buffer.alloc(32), health: async () => ({ store: 'reachable', keyMaterial: 'unlocked' }) },
     { tls, logLevel: 'silent', limits: defaultConfig() },
   );
 }
