@@ -5,6 +5,9 @@
  */
 import { COMMON_OPTIONS, CommandFailure, commandHelp, parseOptions, UsageError, type Command, type CommandIo, type OptionSpecs } from './command.ts';
 import { backup } from './commands/backup.ts';
+import { principalCreate, principalDelete, principalList, principalResetSecret, principalShow } from './commands/principal.ts';
+import { roleAssignmentCreate, roleAssignmentDelete, roleAssignmentList } from './commands/role-assignment.ts';
+import { roleDefinitionCreate, roleDefinitionDelete, roleDefinitionList } from './commands/role-definition.ts';
 import { restore } from './commands/restore.ts';
 import { runServe } from './commands/serve.ts';
 import { securityDomainDownload } from './commands/security-domain-download.ts';
@@ -13,12 +16,17 @@ import { ServiceError } from './service-client.ts';
 
 /** A command with its option types erased, for the table: each parses its own values with its own specs. */
 const entry = <S extends OptionSpecs>(command: Command<S>) => command as unknown as Command<OptionSpecs>;
-const COMMANDS: readonly Command<OptionSpecs>[] = [entry(securityDomainDownload), entry(securityDomainUpload), entry(backup), entry(restore)];
+const COMMANDS: readonly Command<OptionSpecs>[] = [
+  entry(securityDomainDownload), entry(securityDomainUpload), entry(backup), entry(restore),
+  entry(principalCreate), entry(principalList), entry(principalShow), entry(principalDelete), entry(principalResetSecret),
+  entry(roleAssignmentCreate), entry(roleAssignmentList), entry(roleAssignmentDelete),
+  entry(roleDefinitionList), entry(roleDefinitionCreate), entry(roleDefinitionDelete),
+];
 
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
 export async function runCli(argv: readonly string[], io: CommandIo): Promise<number> {
-  const [first, second] = argv;
+  const [first] = argv;
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
     io.stdout.write(overview());
     return EXIT.ok;
@@ -27,15 +35,27 @@ export async function runCli(argv: readonly string[], io: CommandIo): Promise<nu
     await runServe(argv.slice(1));
     return EXIT.ok;
   }
-  const command = COMMANDS.find((c) => c.name === first) ?? COMMANDS.find((c) => c.name === `${first} ${second ?? ''}`);
+  // The command whose words begin argv, the longest (`role assignment create` has three).
+  const startsArgv = (words: string[]) => words.every((word, index) => argv[index] === word);
+  const command = COMMANDS.filter((c) => startsArgv(c.name.split(' '))).sort((a, b) => b.name.length - a.name.length)[0];
   if (command === undefined) {
-    const group = COMMANDS.some((c) => c.name.startsWith(`${first} `));
-    if (group && (second === undefined || second === '--help' || second === '-h')) {
-      // `strongroom security-domain` alone is bad usage (stderr, 2); with --help it is help (stdout, 0).
-      (second === undefined ? io.stderr : io.stdout).write(overview(first));
-      return second === undefined ? EXIT.usage : EXIT.ok;
+    // The longest group argv begins with: `security-domain`, `role`, `role assignment`.
+    let group: string[] = [];
+    for (const c of COMMANDS) {
+      const words = c.name.split(' ');
+      for (let length = words.length - 1; length > group.length; length--) {
+        if (startsArgv(words.slice(0, length))) group = words.slice(0, length);
+      }
     }
-    io.stderr.write(`strongroom: unknown command '${[first, group ? second : undefined].filter(Boolean).join(' ')}'. Run: strongroom --help\n`);
+    const next = argv[group.length];
+    if (group.length > 0 && (next === undefined || next.startsWith('-'))) {
+      // `strongroom security-domain` alone (or with options only) is bad usage (stderr, 2); with --help it is
+      // help (stdout, 0).
+      const help = next === '--help' || next === '-h';
+      (help ? io.stdout : io.stderr).write(overview(group.join(' ')));
+      return help ? EXIT.ok : EXIT.usage;
+    }
+    io.stderr.write(`strongroom: unknown command '${[...group, next].filter(Boolean).join(' ')}'. Run: strongroom --help\n`);
     return EXIT.usage;
   }
   const args = argv.slice(command.name.split(' ').length);
