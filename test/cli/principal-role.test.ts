@@ -341,3 +341,17 @@ describe('strongroom principal / role: usage', () => {
     }
   });
 });
+
+describe('strongroom principal create --managed-identity', () => {
+  it('prints IDENTITY_ENDPOINT and IDENTITY_HEADER, which get a token from /msi/token', async () => {
+    const created = await json<{ clientId: string; identityEndpoint: string; identityHeader: string }>(['principal', 'create', '--name', 'web-app', '--managed-identity']);
+    assert.equal(created.identityEndpoint, `${server.url()}/msi/token`);
+    const token = await request(server, { method: 'GET', path: '/msi/token?resource=https://localhost&api-version=2019-08-01', headers: { 'x-identity-header': created.identityHeader } });
+    assert.equal(token.status, 200);
+    assert.equal(token.json.client_id, created.clientId);
+    const human = await strongroom(['principal', 'create', '--name', 'web-app-2', '--managed-identity']);
+    assert.equal(human.code, 0);
+    assert.match(human.stdout, /IDENTITY_ENDPOINT=https:\/\/.*\/msi\/token/);
+    assert.match(human.stdout, /IDENTITY_HEADER=\S+/);
+  });
+});

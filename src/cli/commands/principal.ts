@@ -14,6 +14,10 @@ import { CONNECTION_OPTIONS, connect } from '../connection.ts';
 import { listAll, table, text, timeOf, type Json } from './role-shared.ts';
 
 const OUT_OPTIONS = {
+  'managed-identity': {
+    type: 'boolean',
+    description: 'Also print the identityEndpoint and identityHeader an application sets as IDENTITY_ENDPOINT and IDENTITY_HEADER (ManagedIdentityCredential).',
+  },
   out: { type: 'string', value: 'FILE', description: 'Write the credentials file here (mode 0600) instead of printing the secret.' },
   force: { type: 'boolean', description: 'Replace an existing --out file.' },
 } as const;
@@ -48,7 +52,7 @@ export const principalCreate: Command<typeof CREATE_OPTIONS> = {
     let target: Target | undefined;
     try {
       target = values.out === undefined ? undefined : openTarget(values.out, values.force === true);
-      const response = await client.request('POST', '/principals', { displayName: name });
+      const response = await client.request('POST', '/principals', { displayName: name, ...(values['managed-identity'] === true ? { managedIdentity: true } : {}) });
       printCredentials(io, values.json, response.body, target, 'Created');
     } finally {
       target?.abandon();
@@ -122,7 +126,7 @@ export const principalResetSecret: Command<typeof RESET_OPTIONS> = {
     let target: Target | undefined;
     try {
       target = values.out === undefined ? undefined : openTarget(values.out, values.force === true);
-      const response = await client.request('POST', `${principalPath(id)}/resetsecret`);
+      const response = await client.request('POST', `${principalPath(id)}/resetsecret`, values['managed-identity'] === true ? { managedIdentity: true } : {});
       printCredentials(io, values.json, response.body, target, 'Reset the secret of');
     } finally {
       target?.abandon();
@@ -144,6 +148,9 @@ interface Credentials {
   clientId: string;
   clientSecret: string;
   authorityHost: string;
+  /** With --managed-identity: the values of IDENTITY_ENDPOINT and IDENTITY_HEADER. */
+  identityEndpoint?: string;
+  identityHeader?: string;
 }
 
 function credentialsOf(body: unknown): Credentials {
@@ -152,7 +159,11 @@ function credentialsOf(body: unknown): Credentials {
   if (!tenantId || !clientId || !clientSecret || !authorityHost) {
     throw new CommandFailure('the instance answered without complete credentials (tenantId, clientId, clientSecret, authorityHost)');
   }
-  return { tenantId, clientId, clientSecret, authorityHost };
+  const managed = typeof body === 'object' && body !== null ? (body as Json)['managedIdentity'] : undefined;
+  const [identityEndpoint, identityHeader] = ['identityEndpoint', 'identityHeader'].map((field) => text(managed, field));
+  return identityEndpoint && identityHeader
+    ? { tenantId, clientId, clientSecret, authorityHost, identityEndpoint, identityHeader }
+    : { tenantId, clientId, clientSecret, authorityHost };
 }
 
 /**
@@ -183,6 +194,9 @@ function printCredentials(io: Parameters<Command['run']>[1], json: boolean | und
     `  clientId:      ${credentials.clientId}`,
     `  clientSecret:  ${credentials.clientSecret}`,
     `  authorityHost: ${credentials.authorityHost}`,
+    ...(credentials.identityHeader === undefined
+      ? []
+      : [`  IDENTITY_ENDPOINT=${credentials.identityEndpoint ?? ''}`, `  IDENTITY_HEADER=${credentials.identityHeader}`]),
     'The secret is shown only this once. For a credentials file: --json > app.json, or --out app.json.',
     '',
   ].join('\n'));
