@@ -5,32 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildApp } from '../../../src/app.ts';
-import { defaultConfig } from '../../../src/config/config.ts';
-import { createSigningKey, describeSigningKey, TokenService } from '../../../src/domain/identity/token-service.ts';
 import { NON_HTTP_CALLERS, OPERATIONS, type OperationName } from '../../../src/domain/kernel/catalogue.ts';
 import { DataActions } from '../../../src/domain/rbac/data-actions.ts';
 import { dataPlaneRoutes } from '../../../src/http/route-operations.ts';
-import { MemoryStore } from '../../../src/storage/memory/memory-store.ts';
-import { createCertificateAuthority, issueServerCertificate } from '../../../src/tls/certificates.ts';
-import { kernelFor } from '../../helpers/kernel.ts';
+import { inProcessApp } from '../../helpers/route-table.ts';
 
-async function app() {
-  const store = new MemoryStore();
-  const { kernel } = kernelFor(store);
-  const tokens = new TokenService({
-    signingKey: await describeSigningKey(createSigningKey()),
-    tenantId: 'tenant',
-    lifetimeSeconds: 3600,
-    isOwnHost: () => true,
-    isActivePrincipal: async () => true,
-  });
-  const tls = await issueServerCertificate(await createCertificateAuthority(), ['localhost']);
-  return buildApp(
-    { kernel, clock: () => 0, tokens, principals: store.reader.principals, managedIdentityKey: () => Buffer.alloc(32), health: async () => ({ store: 'reachable', keyMaterial: 'unlocked' }) },
-    { tls, logLevel: 'silent', limits: defaultConfig() },
-  );
-}
+const app = inProcessApp;
 
 test('every operation has a route, or a caller that is not HTTP and is documented', async () => {
   const instance = await app();
