@@ -10,14 +10,14 @@
  * §5.3) and their status endpoints.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { accessToken, apiClient } from '../../harness/https-requests.ts';
-import { disposeServer, projectRoot, startServer, type StartedServer } from '../../harness/server-process.ts';
+import { runStrongroom } from '../../harness/cli-process.ts';
+import { disposeServer, startServer, type StartedServer } from '../../harness/server-process.ts';
 
 let a: StartedServer;
 let b: StartedServer;
@@ -32,16 +32,7 @@ after(async () => {
   rmSync(target, { recursive: true, force: true });
 });
 
-function strongroom(server: StartedServer, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(projectRoot, 'src', 'main.ts'), ...args, '--data-dir', server.dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const strongroom = (server: StartedServer, args: string[]) => runStrongroom(args, { dataDir: server.dataDir });
 
 describe('strongroom backup / restore against the service', () => {
   let folderUri: string;

@@ -18,7 +18,7 @@ import {
   type DomainSecret,
 } from '../../src/custody/security-domain-file.ts';
 import { projectRoot } from '../../harness/server-process.ts';
-import { custodianDirectory, type Custodian, type CustodianDirectory } from '../unit/custody/custodian-certificates.ts';
+import { custodianDirectory, type Custodian, type CustodianDirectory } from '../../harness/custodians.ts';
 import { startStub, type StubService } from './stub-service.ts';
 
 let stub: StubService;

@@ -12,14 +12,14 @@
  *   - bad usage exits 2; a service refusal exits 1 with the service's code (also as JSON with --json).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { accessToken, apiClient, request } from '../../harness/https-requests.ts';
-import { disposeServer, projectRoot, startServer, type StartedServer } from '../../harness/server-process.ts';
+import { runStrongroom } from '../../harness/cli-process.ts';
+import { disposeServer, startServer, type StartedServer } from '../../harness/server-process.ts';
 
 interface Credentials { tenantId: string; clientId: string; clientSecret: string; authorityHost: string }
 interface Run { code: number | null; stdout: string; stderr: string }
@@ -42,16 +42,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function strongroom(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(projectRoot, 'src', 'main.ts'), ...args, '--data-dir', server.dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const strongroom = (args: string[]): Promise<Run> => runStrongroom(args, { dataDir: server.dataDir });
 
 /** A command that must succeed; its stdout as JSON. */
 async function json<T = any>(args: string[]): Promise<T> {

@@ -13,14 +13,14 @@
  * POST /keys/restore); 404s here mean those are missing.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { accessToken, apiClient } from '../../harness/https-requests.ts';
-import { disposeServer, projectRoot, startServer, type StartedServer } from '../../harness/server-process.ts';
-import { custodianDirectory, type Custodian, type CustodianDirectory } from '../unit/custody/custodian-certificates.ts';
+import { runStrongroom } from '../../harness/cli-process.ts';
+import { disposeServer, startServer, type StartedServer } from '../../harness/server-process.ts';
+import { custodianDirectory, type Custodian, type CustodianDirectory } from '../../harness/custodians.ts';
 
 type Api = ReturnType<typeof apiClient>;
 
@@ -41,16 +41,7 @@ after(async () => {
 });
 
 /** `npx strongroom …` as a user types it: a child process, with the data directory of the instance it talks to. */
-function strongroom(server: StartedServer, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(projectRoot, 'bin', 'strongroom.js'), ...args, '--data-dir', server.dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const strongroom = (server: StartedServer, args: string[]) => runStrongroom(args, { dataDir: server.dataDir });
 
 const api = async (server: StartedServer): Promise<Api> => apiClient(server, await accessToken(server));
 const file = () => join(dir.dir, 'security-domain.json');

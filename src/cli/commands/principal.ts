@@ -6,11 +6,9 @@
  * written to a file, owner-only (0600) and never over an existing one unless --force. The file is opened before
  * the request, so that a file that cannot be written costs no principal and no secret.
  */
-import { randomUUID } from 'node:crypto';
-import { closeSync, constants, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { COMMON_OPTIONS, CommandFailure, printResult, required, type Command } from '../command.ts';
 import { CONNECTION_OPTIONS, connect } from '../connection.ts';
+import { openPrivateOutputFile, type PrivateOutputFile } from '../private-output-file.ts';
 import { listAll, table, text, timeOf, type Json } from './role-shared.ts';
 
 const OUT_OPTIONS = {
@@ -49,9 +47,9 @@ export const principalCreate: Command<typeof CREATE_OPTIONS> = {
   async run(values, io) {
     const name = required(values.name, '--name');
     const client = connect(values, io.env);
-    let target: Target | undefined;
+    let target: PrivateOutputFile | undefined;
     try {
-      target = values.out === undefined ? undefined : openTarget(values.out, values.force === true);
+      target = values.out === undefined ? undefined : openPrivateOutputFile(values.out, { force: values.force === true, option: '--out' });
       const response = await client.request('POST', '/principals', { displayName: name, ...(values['managed-identity'] === true ? { managedIdentity: true } : {}) });
       printCredentials(io, values.json, response.body, target, 'Created');
     } finally {
@@ -123,9 +121,9 @@ export const principalResetSecret: Command<typeof RESET_OPTIONS> = {
   async run(values, io) {
     const id = required(values.id, '--id');
     const client = connect(values, io.env);
-    let target: Target | undefined;
+    let target: PrivateOutputFile | undefined;
     try {
-      target = values.out === undefined ? undefined : openTarget(values.out, values.force === true);
+      target = values.out === undefined ? undefined : openPrivateOutputFile(values.out, { force: values.force === true, option: '--out' });
       const response = await client.request('POST', `${principalPath(id)}/resetsecret`, values['managed-identity'] === true ? { managedIdentity: true } : {});
       printCredentials(io, values.json, response.body, target, 'Reset the secret of');
     } finally {
@@ -170,7 +168,7 @@ function credentialsOf(body: unknown): Credentials {
  * The credentials of a create or reset answer: into the --out file (stdout then says where, without the
  * secret), or on stdout: the credentials file itself with --json, a short human form otherwise.
  */
-function printCredentials(io: Parameters<Command['run']>[1], json: boolean | undefined, body: unknown, target: Target | undefined, verb: string): void {
+function printCredentials(io: Parameters<Command['run']>[1], json: boolean | undefined, body: unknown, target: PrivateOutputFile | undefined, verb: string): void {
   const credentials = credentialsOf(body);
   const principal = body as Json;
   const name = text(principal, 'displayName');
@@ -200,38 +198,4 @@ function printCredentials(io: Parameters<Command['run']>[1], json: boolean | und
     'The secret is shown only this once. For a credentials file: --json > app.json, or --out app.json.',
     '',
   ].join('\n'));
-}
-
-interface Target {
-  file: string;
-  write(text: string): void;
-  abandon(): void;
-}
-
-/** The --out file: created exclusively (0600), or with --force a temporary file renamed over the old one. */
-function openTarget(file: string, force: boolean): Target {
-  const path = force ? join(dirname(file), `.${basename(file)}.${randomUUID()}.tmp`) : file;
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new CommandFailure(code === 'EEXIST' ? `${file} exists; give --force to replace it, or another --out` : `cannot create ${file}: ${code ?? String(error)}`);
-  }
-  let done = false;
-  return {
-    file,
-    write(content) {
-      writeSync(fd, content);
-      closeSync(fd);
-      done = true;
-      if (force) renameSync(path, file);
-    },
-    abandon() {
-      if (done) return;
-      done = true;
-      closeSync(fd);
-      rmSync(path, { force: true });
-    },
-  };
 }

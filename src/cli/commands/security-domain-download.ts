@@ -4,13 +4,11 @@
  * restore it). The file is written at once, owner-only, and never over an existing one unless --force: it
  * may be the only copy of an earlier domain. Then the operation is followed until the instance reports success.
  */
-import { randomUUID } from 'node:crypto';
-import { closeSync, constants, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { COMMON_OPTIONS, CommandFailure, printResult, required, UsageError, type Command } from '../command.ts';
 import { CONNECTION_OPTIONS, connect } from '../connection.ts';
 import { readCertificateJwk } from '../custodian-files.ts';
 import { pollOperation } from '../long-running-operation.ts';
+import { openPrivateOutputFile, type PrivateOutputFile } from '../private-output-file.ts';
 import { Progress } from '../progress.ts';
 import type { ServiceClient, ServiceResponse } from '../service-client.ts';
 
@@ -41,7 +39,7 @@ export const securityDomainDownload: Command<typeof OPTIONS> = {
     const client = connect(values, io.env);
     try {
       // Before the request, so that a file that cannot be written costs no download.
-      const target = openTarget(file, values.force === true);
+      const target = openPrivateOutputFile(file, { force: values.force === true, option: '--security-domain-file' });
       const progress = new Progress(io.stderr);
       const initial = await requestFile(client, { certificates: jwks, required: quorum }, target, progress);
       try {
@@ -60,7 +58,7 @@ export const securityDomainDownload: Command<typeof OPTIONS> = {
 };
 
 /** POST /securitydomain/download; its `value` goes into the file, which is removed if there is none. */
-async function requestFile(client: ServiceClient, body: object, target: ReturnType<typeof openTarget>, progress: Progress): Promise<ServiceResponse> {
+async function requestFile(client: ServiceClient, body: object, target: PrivateOutputFile, progress: Progress): Promise<ServiceResponse> {
   progress.update('Security domain download: requesting');
   try {
     const initial = await client.request('POST', '/securitydomain/download', body);
@@ -80,30 +78,4 @@ function quorumOf(raw: string, certificates: number): number {
   if (!/^\d+$/.test(raw) || quorum < 2 || quorum > 10) throw new UsageError('--sd-quorum must be a whole number from 2 to 10');
   if (quorum > certificates) throw new UsageError(`--sd-quorum ${quorum} is more than the ${certificates} certificates`);
   return quorum;
-}
-
-/** The file to write: created exclusively (0600), or with --force a temporary file renamed over the old one. */
-function openTarget(file: string, force: boolean): { write(text: string): void; abandon(): void } {
-  const path = force ? join(dirname(file), `.${basename(file)}.${randomUUID()}.tmp`) : file;
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new CommandFailure(code === 'EEXIST' ? `${file} exists; give --force to replace it, or another --security-domain-file` : `cannot create ${file}: ${code ?? String(error)}`);
-  }
-  let written = false;
-  return {
-    write(text) {
-      writeSync(fd, text);
-      closeSync(fd);
-      written = true;
-      if (force) renameSync(path, file);
-    },
-    abandon() {
-      if (written) return;
-      closeSync(fd);
-      rmSync(path, { force: true });
-    },
-  };
 }

@@ -19,7 +19,7 @@ import {
   type CustodianCertificate,
   type DomainSecret,
 } from '../../../src/custody/security-domain-file.ts';
-import { custodianDirectory, type Custodian, type CustodianDirectory } from './custodian-certificates.ts';
+import { custodianDirectory, type Custodian, type CustodianDirectory } from '../../../harness/custodians.ts';
 
 let dir: CustodianDirectory;
 let custodians: Custodian[];
