@@ -12,6 +12,9 @@
  * signatures for a short window; it counts what was served (200) and shed (503), the latency of the answers and
  * the peak memory of the service's processes.
  *
+ * On the SQLite run, the PKCS#11 row (bench/pkcs11.ts): signatures per second through the PKCS#11 module, 1 and
+ * N threads, beside the same signature over REST (it needs the module built: gcc and libssl-dev).
+ *
  * The operations run on each store: the embedded SQLite file, then PostgreSQL (a throw-away server,
  * harness/postgres.ts). The raw ceiling is measured once per operation. Then the scale run (bench/scale.ts):
  * get-key and list-page latency, and start-up time, with 1 k, 100 k and 1 M keys seeded in each store.
@@ -32,6 +35,7 @@ import { disposeServer, projectRoot, startServer, type TestServer } from '../har
 import { createCertificateAuthority, issueServerCertificate } from '../src/tls/certificates.ts';
 import { measureCeiling, type CeilingOperation } from './ceiling.ts';
 import { runOverload, type OverloadResult } from './overload.ts';
+import { runPkcs11Bench, type Pkcs11BenchRow } from './pkcs11.ts';
 import { runScaleBench, scaleMarkdown, type ScaleResult } from './scale.ts';
 import { ensureWrk, runLoad, type LoadRequest, type LoadResult } from './wrk.ts';
 
@@ -153,6 +157,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const ceilings = new Map<string, number>();
   let overload: OverloadResult | undefined;
+  let pkcs11: Pkcs11BenchRow[] | string | undefined;
   let token = '';
   for (const store of STORES) {
     if (store !== 'sqlite' && store !== 'postgres') throw new Error(`BENCH_STORE must be sqlite, postgres or both, not ${store}`);
@@ -171,6 +176,10 @@ async function main(): Promise<void> {
       for (const scenario of selected) rows.push(await runScenario(server, api, token, scenario, store, ceilings));
       const overloadWanted = ONLY === undefined || `${OVERLOAD_OPERATION} RSA-4096`.includes(ONLY);
       if (overloadWanted && store === 'sqlite') overload = await runOverloadRow(server, token);
+      if ((ONLY === undefined || 'pkcs11'.includes(ONLY)) && store === 'sqlite') {
+        process.stderr.write('PKCS#11 module: RSA-2048 PS256 and ES256 signatures, 1 and N threads, beside REST\n');
+        pkcs11 = await runPkcs11Bench({ server, seconds: SECONDS, threads: WORKERS }).catch((error: unknown) => `not measured: ${(error as Error).message}`);
+      }
     } finally {
       await disposeServer(server);
       await postgres?.close();
@@ -178,7 +187,7 @@ async function main(): Promise<void> {
   }
   if (selected.length > 0) rows.push(await runFloor(token));
   const scale = SCALE ? await runScaleBench({ log: (line) => process.stderr.write(`${line}\n`) }) : undefined;
-  report(rows, overload, scale);
+  report(rows, overload, scale, pkcs11);
 }
 
 async function runOverloadRow(server: TestServer, token: string): Promise<OverloadResult> {
@@ -286,7 +295,7 @@ function formatOverload(result: OverloadResult): string {
     `${mib(result.rssBeforeMiB)} → ${mib(result.rssPeakMiB)} (${mib(result.rssPeakWorkerMiB)}) → ${mib(result.rssAfterMiB)} |`;
 }
 
-function report(rows: Row[], overload: OverloadResult | undefined, scale: ScaleResult[] | undefined): void {
+function report(rows: Row[], overload: OverloadResult | undefined, scale: ScaleResult[] | undefined, pkcs11: Pkcs11BenchRow[] | string | undefined): void {
   const about = machine();
   const when = new Date().toISOString();
   const markdown = [
@@ -310,10 +319,11 @@ function report(rows: Row[], overload: OverloadResult | undefined, scale: ScaleR
       '',
     ]),
     ...(scale === undefined ? [] : [scaleMarkdown(scale), '']),
+    ...(pkcs11 === undefined ? [] : pkcs11Markdown(pkcs11)),
   ].join('\n');
   const directory = join(projectRoot, 'bench', 'results');
   mkdirSync(directory, { recursive: true });
-  const json = JSON.stringify({ measured: when, machine: about, workers: WORKERS, connections: CONNECTIONS, seconds: SECONDS, rows, overload, scale }, null, 2);
+  const json = JSON.stringify({ measured: when, machine: about, workers: WORKERS, connections: CONNECTIONS, seconds: SECONDS, rows, overload, scale, pkcs11 }, null, 2);
   // Only the latest run is kept; git history keeps the earlier ones.
   writeFileSync(join(directory, 'latest.md'), markdown);
   writeFileSync(join(directory, 'latest.json'), `${json}\n`);
@@ -329,3 +339,17 @@ function report(rows: Row[], overload: OverloadResult | undefined, scale: ScaleR
 }
 
 await main();
+
+/** The PKCS#11 table: each signature through the module beside the same over REST, at 1 and N threads. */
+function pkcs11Markdown(pkcs11: Pkcs11BenchRow[] | string): string[] {
+  if (typeof pkcs11 === 'string') return [`PKCS#11 module: ${pkcs11}`, ''];
+  return [
+    'PKCS#11: signatures through the module (worker threads in one process, each its own session, C_Sign) beside the same ' +
+      'signature over REST (keep-alive HTTPS, as many requests in flight as threads), same server, same run.',
+    '',
+    '| Operation | Path | Threads | signs/s | errors |',
+    '|---|---|---:|---:|---:|',
+    ...pkcs11.map((row) => `| ${row.operation} | ${row.path} | ${row.threads} | ${Math.round(row.opsPerSecond).toLocaleString('en-US')} | ${row.errors} |`),
+    '',
+  ];
+}
