@@ -31,6 +31,8 @@ import { registerKeyRoutes } from './api/keys/key-routes.ts';
 import type { ExternalIssuers } from './domain/identity/external-issuers.ts';
 import type { TokenService } from './domain/identity/token-service.ts';
 import type { Kernel } from './domain/kernel/kernel.ts';
+import type { ProcessAuditLog } from './domain/audit/create-audit-log.ts';
+import { installAuditRequests } from './http/plugins/audit-requests.ts';
 import { installApiVersionCheck } from './http/plugins/api-version.ts';
 import { installAuthentication } from './http/plugins/authentication.ts';
 import { installErrorHandler } from './http/plugins/error-handler.ts';
@@ -55,6 +57,8 @@ export interface AppServices {
   /** Identity providers whose tokens are accepted too (`--trust-issuer`); none by default. */
   externalIssuers?: ExternalIssuers | undefined;
   principals: PrincipalReader;
+  /** This process's audit log: records the requests the kernel did not (http/plugins/audit-requests.ts). */
+  audit?: ProcessAuditLog | undefined;
   /** The key managed-identity headers are checked with (derived from the security domain). */
   managedIdentityKey: () => Buffer;
 }
@@ -121,6 +125,7 @@ export function buildApp(services: AppServices, options: AppOptions): FastifyIns
   installAuthentication(app, services.tokens, services.externalIssuers);
   installApiVersionCheck(app);
   installErrorHandler(app);
+  if (services.audit !== undefined) installAuditRequests(app, services.audit.sink);
 
   registerIdentityRoutes(app, { principals: services.principals, tokens: services.tokens });
   registerManagedIdentityRoutes(app, { principals: services.principals, tokens: services.tokens, macKey: services.managedIdentityKey });

@@ -4,6 +4,9 @@
  * service's error code when the service refused; with --json that line is also a JSON object on stdout.
  */
 import { COMMON_OPTIONS, CommandFailure, commandHelp, parseOptions, UsageError, type Command, type CommandIo, type OptionSpecs } from './command.ts';
+import { auditExport } from './commands/audit-export.ts';
+import { auditQuery } from './commands/audit-query.ts';
+import { auditVerify } from './commands/audit-verify.ts';
 import { backup } from './commands/backup.ts';
 import { principalCreate, principalDelete, principalList, principalResetSecret, principalShow } from './commands/principal.ts';
 import { roleAssignmentCreate, roleAssignmentDelete, roleAssignmentList } from './commands/role-assignment.ts';
@@ -21,6 +24,7 @@ const COMMANDS: readonly Command<OptionSpecs>[] = [
   entry(principalCreate), entry(principalList), entry(principalShow), entry(principalDelete), entry(principalResetSecret),
   entry(roleAssignmentCreate), entry(roleAssignmentList), entry(roleAssignmentDelete),
   entry(roleDefinitionList), entry(roleDefinitionCreate), entry(roleDefinitionDelete),
+  entry(auditVerify), entry(auditQuery), entry(auditExport),
 ];
 
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;

@@ -13,6 +13,8 @@ export const NODE_IDENTITY_SETTINGS = {
   signingKey: 'identity.token-signing-key',
   certificateAuthority: 'tls.certificate-authority',
   transferKey: TRANSFER_KEY_SETTING,
+  /** The audit log's checkpoint-signing key (domain/audit/audit-key.ts, AUDIT_KEY_SETTING). */
+  auditKey: 'audit.signing-key',
 } as const;
 
 /** How each sealed setting holds its blob: the whole value, or the `sealedPrivateKey` member of a JSON object. */
@@ -20,6 +22,7 @@ const SEALED: ReadonlyArray<{ name: string; form: 'value' | 'json-member' }> = [
   { name: NODE_IDENTITY_SETTINGS.signingKey, form: 'value' },
   { name: NODE_IDENTITY_SETTINGS.certificateAuthority, form: 'json-member' },
   { name: NODE_IDENTITY_SETTINGS.transferKey, form: 'json-member' },
+  { name: NODE_IDENTITY_SETTINGS.auditKey, form: 'json-member' },
 ];
 
 /** Every node-identity setting, opened with `from` and sealed again with `to` (same contexts); absent ones skipped. */

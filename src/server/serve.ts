@@ -54,6 +54,7 @@ export async function serve(config: Config): Promise<void> {
   onShutdownSignal(async () => {
     await jobs.stop();
     await running.close();
+    await services.audit?.close();
     await instance.store.close();
   });
 }
@@ -72,10 +73,12 @@ async function runWorker(config: Config): Promise<void> {
     beacon: { slot: message.slot, slots: config.workers + 1 },
   });
   watchActivation(instance);
-  const running = await startServer(config, buildServices(instance, config, message.tls.certificatePem), message.tls);
+  const services = buildServices(instance, config, message.tls.certificatePem);
+  const running = await startServer(config, services, message.tls);
   process.send?.({ type: 'listening', port: running.port } satisfies WorkerMessage);
   onShutdownSignal(async () => {
     await running.close();
+    await services.audit?.close();
     await instance.store.close();
   });
 }

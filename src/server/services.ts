@@ -9,7 +9,7 @@ import { nodeHealth } from '../api/health/health-routes.ts';
 import type { Config } from '../config/config.ts';
 import { ExternalIssuers } from '../domain/identity/external-issuers.ts';
 import { TokenService } from '../domain/identity/token-service.ts';
-import { discardAudit } from '../domain/kernel/audit.ts';
+import { createAuditLog } from '../domain/audit/create-audit-log.ts';
 import { OPERATIONS } from '../domain/kernel/catalogue.ts';
 import { BackupRunner } from '../domain/backup/backup-runner.ts';
 import { Kernel } from '../domain/kernel/kernel.ts';
@@ -39,6 +39,8 @@ export function buildServices(instance: Instance, config: Config, servedCertific
     // A deleted principal, or a token of a credential generation a secret reset replaced, is no longer active.
     isActivePrincipal: async (id, generation) => (await store.reader.principals.getPrincipal(id))?.generation === generation,
   });
+  // This process's audit chain (domain/audit/): the kernel's sink, and the HTTP hook's (app.ts).
+  const audit = createAuditLog({ store, custody });
   // The system caller runs the scheduled jobs and nothing else.
   const authorizer = new RbacAuthorizer({ roles: store.reader.roles, systemActions: [OPERATIONS.purgeExpiredKeys.dataAction] });
   const kernel = new Kernel({
@@ -51,7 +53,7 @@ export function buildServices(instance: Instance, config: Config, servedCertific
       authorization: { changed: () => authorizer.changed(), principalChanged: (id) => tokens.forgetPrincipal(id) },
     },
     authorizer,
-    audit: discardAudit,
+    audit: audit.sink,
     metrics: new OperationMetrics(),
   });
   return {
@@ -62,6 +64,7 @@ export function buildServices(instance: Instance, config: Config, servedCertific
     tokens,
     externalIssuers: config.trustIssuers.length === 0 ? undefined : new ExternalIssuers({ issuers: config.trustIssuers, audience: config.trustAudience }),
     principals: store.reader.principals,
+    audit,
     managedIdentityKey: () => custody.domain.macKey('managed-identity'),
   };
 }

@@ -24,6 +24,7 @@ import type { Principal } from '../domain/principals/principal-model.ts';
 import type { IntDate } from '../lib/intdate.ts';
 import type { JobRecord, JobRun } from '../jobs/job-model.ts';
 import type { RoleAssignment, RoleDefinition } from '../domain/rbac/role-model.ts';
+import type { AuditChainHead, AuditQuery, AuditRecord } from '../domain/audit/audit-record.ts';
 
 /** Keyset paging: `after` is the opaque position returned with the previous page. */
 export interface PageRequest {
@@ -131,8 +132,31 @@ export interface RoleRepository extends RoleReader {
   isRoleAssigned(roleDefinitionName: string): Promise<boolean>;
 }
 
+/**
+ * The audit log: one hash chain per node process (`domain/audit/`). Each chain has exactly one writer, so
+ * appends never contend across nodes; within a process, appends of concurrent units are serialized by the chain's
+ * head (a row lock where the backend has them), and a unit that rolls back leaves the chain as it was.
+ */
+export interface AuditReader {
+  /** Every chain's head (its last record as the chain row records it), ordered by chain id. */
+  listAuditChains(): Promise<AuditChainHead[]>;
+  /** A chain's records from `afterSeq + 1` on, in sequence order, at most `limit`. */
+  listAuditRecords(chainId: string, afterSeq: number, limit: number): Promise<AuditRecord[]>;
+  /** Records matching the query, ordered by time, then chain and sequence. */
+  queryAuditRecords(query: AuditQuery): Promise<AuditRecord[]>;
+}
+export interface AuditRepository extends AuditReader {
+  /**
+   * Appends to a chain (creating it when new): `build` gets the chain's head (undefined for a new chain) and
+   * returns the records that continue it (seq = head.seq + 1…, the first one's prevHash = head.hash). The head
+   * is held for the rest of the unit, so no other unit appends to the chain until this one ends.
+   */
+  appendAuditRecords(chainId: string, build: (head: AuditChainHead | undefined) => readonly AuditRecord[]): Promise<void>;
+}
+
 export interface Readers {
   keys: KeyReader;
+  audit: AuditReader;
   roles: RoleReader;
   principals: PrincipalReader;
   settings: SettingsReader;
@@ -141,6 +165,7 @@ export interface Readers {
 
 export interface UnitOfWork {
   keys: KeyRepository;
+  audit: AuditRepository;
   roles: RoleRepository;
   principals: PrincipalRepository;
   settings: SettingsRepository;
@@ -149,11 +174,21 @@ export interface UnitOfWork {
   afterCommit(callback: () => void): void;
 }
 
+export interface TransactionOptions {
+  /**
+   * The unit may be acknowledged before it is durable: a crash of the machine or of the database server (not of
+   * this process) may lose it, whole, never half of it. SQLite commits it without fsync (`synchronous = NORMAL`
+   * in WAL mode: it is durable at the next full commit or checkpoint); PostgreSQL with `synchronous_commit = off`.
+   * For the audit log's buffered records, which a crash may lose anyway; never for a write the caller acknowledges.
+   */
+  relaxedDurability?: boolean | undefined;
+}
+
 export interface Store {
   /** Which backend this is, for diagnostics. */
   readonly backend: string;
   readonly reader: Readers;
-  transaction<T>(work: (unit: UnitOfWork) => Promise<T>): Promise<T>;
+  transaction<T>(work: (unit: UnitOfWork) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** Resolves when the store answers a trivial query now; rejects (StoreBusyError) when it cannot be reached. */
   checkHealth(): Promise<void>;
   close(): Promise<void>;

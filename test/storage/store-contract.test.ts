@@ -288,5 +288,86 @@ for (const [backend, open] of Object.entries(backends)) {
       assert.equal(new Set(versions?.items.map((item) => item.version)).size, 20);
       await store.close();
     });
+
+    // Issue 10: the audit log's repository (one hash chain per node process).
+    describe('audit chains', () => {
+      const audit = async () => {
+        const { chainRecords } = await import('../../src/domain/audit/audit-chain.ts');
+        const draft = (n: number, extra: { keyName?: string; principalId?: string } = {}) =>
+          ({ time: 1000 + n, kind: 'event' as const, operationName: `Op${n}`, body: `{"n":${n}}`, ...extra });
+        return { chainRecords, draft };
+      };
+
+      test('appends continue the head; the head moves; records read back as written', async () => {
+        const store = open();
+        const { chainRecords, draft } = await audit();
+        assert.deepEqual(await store.reader.audit.listAuditChains(), []);
+        let written: Awaited<ReturnType<typeof chainRecords>> = [];
+        await store.transaction((unit) => unit.audit.appendAuditRecords('chain-a', (head) => {
+          assert.equal(head, undefined);
+          written = chainRecords('chain-a', head, [draft(1, { keyName: 'k1', principalId: 'p1' }), draft(2)]);
+          return written;
+        }));
+        await store.transaction((unit) => unit.audit.appendAuditRecords('chain-a', (head) => {
+          assert.deepEqual(head, { chainId: 'chain-a', seq: 2, hash: written[1]?.hash });
+          const more = chainRecords('chain-a', head, [draft(3)]);
+          written = [...written, ...more];
+          return more;
+        }));
+        await store.transaction((unit) => unit.audit.appendAuditRecords('chain-b', (head) => chainRecords('chain-b', head, [draft(4)])));
+        assert.deepEqual(await store.reader.audit.listAuditRecords('chain-a', 0, 10), written);
+        assert.deepEqual((await store.reader.audit.listAuditRecords('chain-a', 1, 1)).map((r) => r.seq), [2]);
+        assert.deepEqual((await store.reader.audit.listAuditChains()).map((h) => [h.chainId, h.seq]), [['chain-a', 3], ['chain-b', 1]]);
+        await store.close();
+      });
+
+      test('a unit that rolls back appends nothing; records that do not continue the head are refused', async () => {
+        const store = open();
+        const { chainRecords, draft } = await audit();
+        await store.transaction((unit) => unit.audit.appendAuditRecords('c', (head) => chainRecords('c', head, [draft(1)])));
+        await assert.rejects(store.transaction(async (unit) => {
+          await unit.audit.appendAuditRecords('c', (head) => chainRecords('c', head, [draft(2)]));
+          throw new Error('roll back');
+        }), /roll back/);
+        await assert.rejects(store.transaction((unit) => unit.audit.appendAuditRecords('c', () => chainRecords('c', undefined, [draft(9)]))));
+        assert.deepEqual((await store.reader.audit.listAuditChains()).map((h) => h.seq), [1]);
+        assert.equal((await store.reader.audit.listAuditRecords('c', 0, 10)).length, 1);
+        await store.close();
+      });
+
+      test('concurrent units append one after the other: no gap, every link holds', async () => {
+        const store = open();
+        const { chainRecords, draft } = await audit();
+        await Promise.all(Array.from({ length: 10 }, async (_, n) => {
+          for (;;) {
+            try {
+              return await store.transaction((unit) => unit.audit.appendAuditRecords('busy', (head) => chainRecords('busy', head, [draft(n)])));
+            } catch (error) {
+              if (!(error instanceof ConcurrentChangeError)) throw error;
+            }
+          }
+        }));
+        const records = await store.reader.audit.listAuditRecords('busy', 0, 100);
+        assert.deepEqual(records.map((r) => r.seq), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+        for (let i = 1; i < records.length; i++) assert.equal(records[i]?.prevHash, records[i - 1]?.hash);
+        await store.close();
+      });
+
+      test('queries: by key (case-insensitive), principal, time, events only, in pages', async () => {
+        const store = open();
+        const { chainRecords, draft } = await audit();
+        await store.transaction((unit) => unit.audit.appendAuditRecords('q', (head) => chainRecords('q', head, [
+          draft(1, { keyName: 'alpha', principalId: 'p1' }), draft(2, { keyName: 'beta', principalId: 'p2' }), draft(3, { keyName: 'alpha', principalId: 'p2' }),
+        ], { signer: { keyId: 'test', sign: () => 'sig' }, time: 1010, final: true })));
+        const seqs = async (query: Parameters<Store['reader']['audit']['queryAuditRecords']>[0]) => (await store.reader.audit.queryAuditRecords(query)).map((r) => r.seq);
+        assert.deepEqual(await seqs({ keyName: 'ALPHA', limit: 10 }), [1, 3]);
+        assert.deepEqual(await seqs({ principalId: 'p2', limit: 10 }), [2, 3]);
+        assert.deepEqual(await seqs({ since: 1002, limit: 10 }), [2, 3, 4]);
+        assert.deepEqual(await seqs({ since: 1002, eventsOnly: true, limit: 10 }), [2, 3]);
+        assert.deepEqual(await seqs({ limit: 2 }), [1, 2]);
+        assert.deepEqual(await seqs({ limit: 2, after: { time: 1002, chainId: 'q', seq: 2 } }), [3, 4]);
+        await store.close();
+      });
+    });
   });
 }

@@ -26,6 +26,8 @@ export interface AuditEvent {
   readonly requestId: string;
   readonly clientRequestId?: string | undefined;
   readonly sourceAddress?: string | undefined;
+  /** How long the operation took, up to the moment it is recorded. */
+  readonly durationMs?: number | undefined;
   readonly fields: AuditFields;
 }
 

@@ -59,26 +59,26 @@ export class Kernel {
       await this.#authorizer.authorize(context, operation.dataAction, scope);
       if (operation.beforeActivation !== true && !this.#env.custody.isActivated) throw awaitingActivation();
       const output = operation.writes
-        ? await this.#write(call, operation, scope)
+        ? await this.#write(call, operation, scope, started)
         : await operation.run(call, this.#store.reader);
-      if (!operation.writes) await this.#audit.record(this.#event(call, operation, scope, output, undefined));
+      if (!operation.writes) await this.#audit.record(this.#event(call, operation, scope, output, undefined, started));
       this.#metrics.observe(operation.name, 'success', performance.now() - started);
       return output;
     } catch (thrown) {
       const error = toWireError(thrown);
       this.#metrics.observe(operation.name, 'failure', performance.now() - started);
-      await this.#audit.record(this.#event(call, operation, scope, undefined, error)).catch(() => undefined);
+      await this.#audit.record(this.#event(call, operation, scope, undefined, error, started)).catch(() => undefined);
       throw error;
     }
   }
 
-  async #write<I, O, P>(call: OperationCall<I>, operation: WriteOperation<I, O, P>, scope: string): Promise<O> {
+  async #write<I, O, P>(call: OperationCall<I>, operation: WriteOperation<I, O, P>, scope: string, started: number): Promise<O> {
     const prepared = operation.prepare === undefined ? (undefined as P) : await operation.prepare(call, this.#store.reader);
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.#store.transaction(async (unit: UnitOfWork) => {
           const output = await operation.run(call, unit, prepared);
-          await this.#audit.record(this.#event(call, operation, scope, output, undefined), unit);
+          await this.#audit.record(this.#event(call, operation, scope, output, undefined, started), unit);
           return output;
         });
       } catch (error) {
@@ -88,7 +88,7 @@ export class Kernel {
     }
   }
 
-  #event<I, O>(call: OperationCall<I>, operation: Operation<I, O, unknown>, scope: string, output: O | undefined, error: unknown): AuditEvent {
+  #event<I, O>(call: OperationCall<I>, operation: Operation<I, O, unknown>, scope: string, output: O | undefined, error: unknown, started: number): AuditEvent {
     const { context } = call;
     return {
       time: call.now,
@@ -102,6 +102,7 @@ export class Kernel {
       requestId: context.requestId,
       clientRequestId: context.clientRequestId,
       sourceAddress: context.sourceAddress,
+      durationMs: performance.now() - started,
       fields: operation.audit(call.input, output),
     };
   }

@@ -6,6 +6,7 @@ import type { DeletionInfo, KeyVersion } from '../../domain/keys/key-model.ts';
 import type { Principal } from '../../domain/principals/principal-model.ts';
 import type { JobRecord } from '../../jobs/job-model.ts';
 import type { RoleAssignment, RoleDefinition } from '../../domain/rbac/role-model.ts';
+import type { AuditChainHead, AuditRecord } from '../../domain/audit/audit-record.ts';
 
 export interface StoredVersion {
   readonly seq: number;
@@ -27,11 +28,14 @@ export interface MemoryState {
   jobs: Map<string, JobRecord>;
   roleDefinitions: Map<string, RoleDefinition>;
   roleAssignments: Map<string, RoleAssignment>;
+  /** The audit chains: each chain's records in sequence order (append-only arrays, replaced on change), and heads. */
+  auditRecords: Map<string, readonly AuditRecord[]>;
+  auditHeads: Map<string, AuditChainHead>;
   seq: number;
 }
 
 export function emptyState(): MemoryState {
-  return { keys: new Map(), principals: new Map(), settings: new Map(), jobs: new Map(), roleDefinitions: new Map(), roleAssignments: new Map(), seq: 0 };
+  return { keys: new Map(), principals: new Map(), settings: new Map(), jobs: new Map(), roleDefinitions: new Map(), roleAssignments: new Map(), auditRecords: new Map(), auditHeads: new Map(), seq: 0 };
 }
 
 export function cloneState(state: MemoryState): MemoryState {
@@ -42,6 +46,8 @@ export function cloneState(state: MemoryState): MemoryState {
     jobs: new Map(state.jobs),
     roleDefinitions: new Map(state.roleDefinitions),
     roleAssignments: new Map(state.roleAssignments),
+    auditRecords: new Map(state.auditRecords),
+    auditHeads: new Map(state.auditHeads),
     seq: state.seq,
   };
 }

@@ -13,6 +13,7 @@ import type { JobRecord, JobRun } from '../../jobs/job-model.ts';
 import type { IntDate } from '../../lib/intdate.ts';
 import { ConcurrentChangeError } from '../store-errors.ts';
 import type { JobRepository, PrincipalRepository, Readers, RoleRepository, SettingsRepository, Store, UnitOfWork } from '../store.ts';
+import { memoryAuditReader, memoryAuditRepository } from './memory-audit.ts';
 import { memoryRoleReader, RoleWrites } from './memory-roles.ts';
 import { KeyWrites, MemoryKeyReader } from './memory-keys.ts';
 import { cloneState, emptyState, type MemoryState } from './memory-state.ts';
@@ -92,6 +93,7 @@ function readersOver(state: () => MemoryState): Readers {
   return {
     keys: new MemoryKeyReader(state),
     roles: memoryRoleReader(state),
+    audit: memoryAuditReader(state),
     principals: {
       getPrincipal: async (id) => state().principals.get(id),
       listPrincipals: async () => [...state().principals.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
@@ -133,6 +135,7 @@ function unitOver(working: MemoryState, perform: <R>(write: Write<R>) => R): Omi
   const keyReader = readers.keys;
   return {
     roles,
+    audit: memoryAuditRepository(readers.audit, perform),
     keys: {
       getKeyVersion: (name, version) => keyReader.getKeyVersion(name, version),
       listKeys: (page) => keyReader.listKeys(page),

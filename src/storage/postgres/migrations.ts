@@ -97,4 +97,30 @@ export const postgresMigrations: readonly string[] = [
   -- A principal's credential generation: bumped by a secret reset, so that older tokens stop working.
   ALTER TABLE principals ADD COLUMN generation integer NOT NULL DEFAULT 1;
   `,
+  `
+  -- The audit log: one hash chain per node process; each record carries the previous record's hash. The body
+  -- is text (not json), so it keeps the exact bytes the hash covers.
+  CREATE TABLE audit_records (
+    chain_id       text COLLATE "C" NOT NULL,
+    seq            bigint NOT NULL,
+    time           bigint NOT NULL,
+    kind           text NOT NULL,
+    operation_name text NOT NULL,
+    principal_id   text,
+    key_name       text COLLATE "C",
+    body           text NOT NULL,
+    prev_hash      text NOT NULL,
+    hash           text NOT NULL,
+    PRIMARY KEY (chain_id, seq)
+  );
+  CREATE INDEX audit_records_by_time ON audit_records (time, chain_id, seq);
+  CREATE INDEX audit_records_by_key ON audit_records (key_name, time) WHERE key_name IS NOT NULL;
+  CREATE INDEX audit_records_by_principal ON audit_records (principal_id, time) WHERE principal_id IS NOT NULL;
+  -- Each chain's last record, as its writer last appended it; appends lock the chain's row.
+  CREATE TABLE audit_chains (
+    chain_id  text COLLATE "C" PRIMARY KEY,
+    head_seq  bigint NOT NULL,
+    head_hash text NOT NULL
+  );
+  `,
 ];

@@ -22,13 +22,14 @@
  */
 import pg from 'pg';
 import type { KeyVersion } from '../../domain/keys/key-model.ts';
-import type { Readers, Store, UnitOfWork } from '../store.ts';
+import type { Readers, Store, TransactionOptions, UnitOfWork } from '../store.ts';
 import { ChangeFeed, changedKeysPayload, NOTIFY_CHANGES, type StoreChange } from './change-feed.ts';
 import { clientConfig, DEFAULT_CONNECTION_SETTINGS, poolConfig, type ConnectionSettings } from './connection-config.ts';
 import { KeyCache } from './key-cache.ts';
 import { beaconProbe } from '../change-aware-cache.ts';
 import type { ChangeBeacon } from '../change-beacon.ts';
 import { breaksConnection, contractError, DatabaseUnavailableError } from './pg-errors.ts';
+import { PostgresAudit } from './postgres-audit.ts';
 import { PostgresJobs } from './postgres-jobs.ts';
 import { PostgresRoles } from './postgres-roles.ts';
 import { PostgresKeys } from './postgres-keys.ts';
@@ -81,6 +82,7 @@ export class PostgresStore implements Store {
       principals: new PostgresPrincipals(this.#poolSql),
       settings: new PostgresSettings(this.#poolSql),
       jobs: new PostgresJobs(this.#poolSql),
+      audit: new PostgresAudit(this.#poolSql),
     };
     if (options.listen !== false) {
       this.#feed = new ChangeFeed({
@@ -106,18 +108,20 @@ export class PostgresStore implements Store {
     await checkSchema(this.#poolSql);
   }
 
-  async transaction<T>(work: (unit: UnitOfWork) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (unit: UnitOfWork) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     const changed = new Set<string>();
     const afterCommit: Array<() => void> = [];
     let result: T;
     try {
       result = await this.#inTransaction(async (sql) => {
+        if (options.relaxedDurability === true) await sql.run('SET LOCAL synchronous_commit = off');
         const output = await work({
           keys: new PostgresKeys(sql, { onWrite: (name) => changed.add(name) }),
           roles: new PostgresRoles(sql),
           principals: new PostgresPrincipals(sql),
           settings: new PostgresSettings(sql),
           jobs: new PostgresJobs(sql),
+          audit: new PostgresAudit(sql),
           afterCommit: (callback) => afterCommit.push(callback),
         });
         if (changed.size > 0) await sql.run(NOTIFY_CHANGES, [changedKeysPayload(changed)]);

@@ -86,4 +86,29 @@ export const sqliteMigrations: readonly string[] = [
   -- A principal's credential generation: bumped by a secret reset, so that older tokens stop working.
   ALTER TABLE principals ADD COLUMN generation INTEGER NOT NULL DEFAULT 1;
   `,
+  `
+  -- The audit log: one hash chain per node process; each record carries the previous record's hash.
+  CREATE TABLE audit_records (
+    chain_id       TEXT NOT NULL,
+    seq            INTEGER NOT NULL,
+    time           INTEGER NOT NULL,
+    kind           TEXT NOT NULL,
+    operation_name TEXT NOT NULL,
+    principal_id   TEXT,
+    key_name       TEXT,
+    body           TEXT NOT NULL,
+    prev_hash      TEXT NOT NULL,
+    hash           TEXT NOT NULL,
+    PRIMARY KEY (chain_id, seq)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX audit_records_by_time ON audit_records (time, chain_id, seq);
+  CREATE INDEX audit_records_by_key ON audit_records (key_name, time) WHERE key_name IS NOT NULL;
+  CREATE INDEX audit_records_by_principal ON audit_records (principal_id, time) WHERE principal_id IS NOT NULL;
+  -- Each chain's last record, as its writer last appended it (a truncated chain ends before its head).
+  CREATE TABLE audit_chains (
+    chain_id  TEXT PRIMARY KEY,
+    head_seq  INTEGER NOT NULL,
+    head_hash TEXT NOT NULL
+  ) STRICT;
+  `,
 ];

@@ -19,15 +19,22 @@ export class SqliteKeys implements KeyRepository {
   readonly #connection: SqliteConnection;
   readonly #cache: ChangeAwareCache<KeyVersion> | undefined;
   readonly #onPurge: () => void;
+  readonly #onWrite: () => void;
 
-  /** `onPurge` is told whenever sealed material was deleted, so that the store can checkpoint it out of the WAL. */
-  constructor(connection: SqliteConnection, options: { cache?: ChangeAwareCache<KeyVersion>; onPurge?: () => void } = {}) {
+  /**
+   * `onPurge` is told whenever sealed material was deleted, so that the store can checkpoint it out of the WAL;
+   * `onWrite` whenever a key may have changed, so that the store tells the node's other processes (the change
+   * beacon) only after units that change what their caches hold.
+   */
+  constructor(connection: SqliteConnection, options: { cache?: ChangeAwareCache<KeyVersion>; onPurge?: () => void; onWrite?: () => void } = {}) {
     this.#connection = connection;
     this.#cache = options.cache;
     this.#onPurge = options.onPurge ?? (() => {});
+    this.#onWrite = options.onWrite ?? (() => {});
   }
 
   async addKeyVersion(record: KeyVersion): Promise<AddVersionOutcome> {
+    this.#onWrite();
     const nameLc = record.name.toLowerCase();
     const key = this.#sql('SELECT deleted_date FROM keys WHERE name_lc = ?').get(nameLc) as
       | { deleted_date: number | null }
@@ -88,6 +95,7 @@ export class SqliteKeys implements KeyRepository {
     expectedRowVersion: number,
     patch: KeyVersionPatch,
   ): Promise<KeyVersion | undefined> {
+    this.#onWrite();
     const assignments: string[] = ['updated = :updated', 'row_version = row_version + 1'];
     const values: Record<string, SQLInputValue> = {
       updated: patch.updated,
@@ -138,6 +146,7 @@ export class SqliteKeys implements KeyRepository {
   }
 
   async deleteKey(name: string, deletion: DeletionInfo): Promise<Deleted<KeyVersion> | undefined> {
+    this.#onWrite();
     const changed = this.#sql(
       'UPDATE keys SET deleted_date = ?, scheduled_purge_date = ? WHERE name_lc = ? AND deleted_date IS NULL',
     ).run(deletion.deletedDate, deletion.scheduledPurgeDate, name.toLowerCase()).changes;
@@ -169,6 +178,7 @@ export class SqliteKeys implements KeyRepository {
   }
 
   async recoverDeletedKey(name: string): Promise<KeyVersion | undefined> {
+    this.#onWrite();
     const changed = this.#sql(
       `UPDATE keys SET deleted_date = NULL, scheduled_purge_date = NULL
        WHERE name_lc = ? AND deleted_date IS NOT NULL`,
@@ -177,12 +187,14 @@ export class SqliteKeys implements KeyRepository {
   }
 
   async purgeDeletedKey(name: string): Promise<boolean> {
+    this.#onWrite();
     const changed = this.#sql('DELETE FROM keys WHERE name_lc = ? AND deleted_date IS NOT NULL').run(name.toLowerCase()).changes;
     if (Number(changed) > 0) this.#onPurge();
     return Number(changed) > 0;
   }
 
   async purgeExpiredKeys(now: IntDate): Promise<string[]> {
+    this.#onWrite();
     const rows = this.#sql('SELECT name FROM keys WHERE deleted_date IS NOT NULL AND scheduled_purge_date <= ?').all(now) as Array<{
       name: string;
     }>;

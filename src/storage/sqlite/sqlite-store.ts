@@ -20,11 +20,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { KeyVersion } from '../../domain/keys/key-model.ts';
 import { Mutex } from '../../lib/mutex.ts';
 import { StoreBusyError } from '../store-errors.ts';
-import type { Readers, Store, UnitOfWork } from '../store.ts';
+import type { Readers, Store, TransactionOptions, UnitOfWork } from '../store.ts';
 import type { ChangeBeacon } from '../change-beacon.ts';
 import { beaconProbe, ChangeAwareCache, dataVersionProbe } from '../change-aware-cache.ts';
 import { isBusy, SqliteConnection } from './connection.ts';
 import { sqliteMigrations } from './migrations.ts';
+import { SqliteAudit } from './sqlite-audit.ts';
 import { SqliteJobs } from './sqlite-jobs.ts';
 import { SqliteRoles } from './sqlite-roles.ts';
 import { SqliteKeys } from './sqlite-keys.ts';
@@ -47,6 +48,8 @@ export class SqliteStore implements Store {
   readonly #beacon: ChangeBeacon | undefined;
   readonly #lockWaitMs: number;
   #purged = false;
+  /** Set by the unit's key repository: this unit changed keys, which the node's other processes cache. */
+  #keysWritten = false;
 
   constructor(path: string, options: { beacon?: ChangeBeacon | undefined; lockWaitMs?: number } = {}) {
     this.#beacon = options.beacon;
@@ -63,13 +66,15 @@ export class SqliteStore implements Store {
       principals: new SqlitePrincipals(this.#reads),
       settings: new SqliteSettings(this.#reads),
       jobs: new SqliteJobs(this.#reads),
+      audit: new SqliteAudit(this.#reads),
     };
     this.#unit = {
-      keys: new SqliteKeys(this.#writes, { onPurge: () => { this.#purged = path !== ':memory:'; } }),
+      keys: new SqliteKeys(this.#writes, { onPurge: () => { this.#purged = path !== ':memory:'; }, onWrite: () => { this.#keysWritten = true; } }),
       roles: new SqliteRoles(this.#writes),
       principals: new SqlitePrincipals(this.#writes),
       settings: new SqliteSettings(this.#writes),
       jobs: new SqliteJobs(this.#writes),
+      audit: new SqliteAudit(this.#writes),
     };
   }
 
@@ -98,28 +103,41 @@ export class SqliteStore implements Store {
     }
   }
 
-  transaction<T>(work: (unit: UnitOfWork) => Promise<T>): Promise<T> {
+  transaction<T>(work: (unit: UnitOfWork) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     return this.#mutex.run(async () => {
-      await this.#beginImmediate();
-      const afterCommit: Array<() => void> = [];
-      let result: T;
+      // Outside a transaction only; set back to FULL before the next unit (the mutex holds it off until then).
+      const relaxed = options.relaxedDurability === true && this.#writes.db.isOpen;
+      if (relaxed) this.#writes.db.exec('PRAGMA synchronous = NORMAL');
       try {
-        result = await work({ ...this.#unit, afterCommit: (callback) => afterCommit.push(callback) });
-        this.#writes.db.exec('COMMIT');
-      } catch (error) {
-        this.#purged = false;
-        if (this.#writes.db.isTransaction) this.#writes.db.exec('ROLLBACK');
-        throw error;
+        return await this.#unitOfWork(work);
+      } finally {
+        if (relaxed && this.#writes.db.isOpen) this.#writes.db.exec('PRAGMA synchronous = FULL');
       }
-      // Before the write is acknowledged: every process of the node drops its cached reads at its next request.
-      this.#beacon?.signal();
-      if (this.#purged) {
-        this.#purged = false;
-        this.#checkpointPurged(CHECKPOINT_RETRIES);
-      }
-      for (const callback of afterCommit) callback();
-      return result;
     });
+  }
+
+  async #unitOfWork<T>(work: (unit: UnitOfWork) => Promise<T>): Promise<T> {
+    await this.#beginImmediate();
+    this.#keysWritten = false;
+    const afterCommit: Array<() => void> = [];
+    let result: T;
+    try {
+      result = await work({ ...this.#unit, afterCommit: (callback) => afterCommit.push(callback) });
+      this.#writes.db.exec('COMMIT');
+    } catch (error) {
+      this.#purged = false;
+      if (this.#writes.db.isTransaction) this.#writes.db.exec('ROLLBACK');
+      throw error;
+    }
+    // Before the write is acknowledged: every process of the node drops its cached key reads at its next request.
+    // (Units that write no key, such as audit records, leave the caches alone.)
+    if (this.#keysWritten) this.#beacon?.signal();
+    if (this.#purged) {
+      this.#purged = false;
+      this.#checkpointPurged(CHECKPOINT_RETRIES);
+    }
+    for (const callback of afterCommit) callback();
+    return result;
   }
 
   async checkHealth(): Promise<void> {
