@@ -162,6 +162,10 @@ SR_INTERNAL unsigned sr_rest_aes_bits(sr_service *s, const sr_key *k);
 SR_INTERNAL CK_RV sr_rest_random(sr_service *s, unsigned char *out, size_t len);
 SR_INTERNAL CK_RV sr_rest_create(sr_service *s, const char *name, const char *body_json, sr_key *out);
 SR_INTERNAL CK_RV sr_rest_delete(sr_service *s, const char *name);
+/* POST /keys/{name}/{version}/unwrapkey: the key bytes `wrapped` protects (caller wipes them: sr_buf_free). */
+SR_INTERNAL CK_RV sr_rest_unwrap(sr_service *s, const sr_key *k, const char *alg, const unsigned char *wrapped, size_t len, sr_buf *key);
+/* PUT /keys/{name}: imports a JSON Web Key (body holds key material: the caller wipes it). */
+SR_INTERNAL CK_RV sr_rest_import(sr_service *s, const char *name, const sr_buf *body, sr_key *out);
 
 /* Self-signed certificate for generate_certs (src/cert.c); signs through the service. */
 SR_INTERNAL CK_RV sr_cert_make(sr_service *s, sr_key *k);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdint.h>
+#include <openssl/crypto.h>
 
 #define MAX_DEPTH 64
 
@@ -222,7 +223,7 @@ void sr_json_free(sr_json *j) {
     sr_json *next = j->next;
     sr_json_free(j->child);
     free(j->key);
-    if (j->str != NULL) { memset(j->str, 0, j->str_len); free(j->str); }
+    if (j->str != NULL) { OPENSSL_cleanse(j->str, j->str_len); free(j->str); }
     free(j);
     j = next;
   }

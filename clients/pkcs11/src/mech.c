@@ -161,6 +161,7 @@ CK_RV sr_mech_info(CK_MECHANISM_TYPE m, CK_MECHANISM_INFO *info) {
     for (size_t i = 0; i < COUNT(AES); i++) {
       if (AES[i].mech == m) info->flags |= AES[i].op == SR_OP_ENCRYPT ? CKF_ENCRYPT : CKF_DECRYPT;
     }
+    if (m == CKM_AES_KEY_WRAP || m == CKM_AES_KEY_WRAP_KWP) info->flags |= CKF_UNWRAP; /* C_UnwrapKey: unwrap + import */
     return CKR_OK;
   }
   CK_MECHANISM_TYPE all[64];
@@ -174,6 +175,7 @@ CK_RV sr_mech_info(CK_MECHANISM_TYPE m, CK_MECHANISM_INFO *info) {
     if (REMOTE[i].op == SR_OP_SIGN) info->flags |= CKF_SIGN;
     if (REMOTE[i].op == SR_OP_DECRYPT) info->flags |= CKF_DECRYPT;
   }
+  if (m == CKM_RSA_PKCS_OAEP) info->flags |= CKF_UNWRAP; /* C_UnwrapKey of an AES key: unwrap + import */
   if (sr_mech_local(m, SR_OP_VERIFY)) info->flags |= CKF_VERIFY;
   if (sr_mech_local(m, SR_OP_ENCRYPT)) info->flags |= CKF_ENCRYPT;
   info->flags |= CKF_HW;

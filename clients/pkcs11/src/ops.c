@@ -312,3 +312,44 @@ CK_RV sr_op_plan_digest(sr_op *op, const CK_MECHANISM *mech) {
   op->sig_len = sr_hash_len(h);
   return start_hash(op);
 }
+
+/* ---- multi-part AES-CBC(-PAD): buffered in the session, sent at Final ---- */
+bool sr_op_aes_multipart(const sr_op *op) {
+  return op->aes && (op->mech == CKM_AES_CBC || op->mech == CKM_AES_CBC_PAD);
+}
+
+CK_RV sr_op_aes_buffer(sr_op *op, const unsigned char *p, size_t n, bool decrypt) {
+  if (n > SR_AES_MULTIPART_MAX || op->data.len + n > SR_AES_MULTIPART_MAX) return decrypt ? CKR_ENCRYPTED_DATA_LEN_RANGE : CKR_DATA_LEN_RANGE;
+  return sr_buf_add(&op->data, p, n) ? CKR_OK : CKR_HOST_MEMORY; /* grows by copy and wipes the old block */
+}
+
+/* The service takes at most 64 KiB of base64url in `value`, i.e. 48 KiB of data (a multiple of the block). */
+#define AES_CHUNK 49152u
+
+CK_RV sr_op_aes_cipher(sr_op *op, sr_service *svc, bool encrypt, const unsigned char *in, size_t n, sr_buf *out) {
+  if (!sr_op_aes_multipart(op) || n <= AES_CHUNK) return sr_op_aes_remote(op, svc, encrypt, in, n, out);
+  /* CBC over a concatenation is CBC over its pieces with each piece's IV the previous piece's last ciphertext
+   * block; every piece but the last is whole blocks without padding (A*CBC), the last uses the op's algorithm. */
+  const sr_key *k = &op->obj->key->k;
+  const sr_aes_row *plain = sr_mech_aes(CKM_AES_CBC, encrypt ? SR_OP_ENCRYPT : SR_OP_DECRYPT, k->size_bits);
+  if (plain == NULL || op->iv.len != 16) return CKR_KEY_SIZE_RANGE;
+  unsigned char chain[16];
+  memcpy(chain, op->iv.data, 16);
+  CK_RV rv = CKR_OK;
+  for (size_t off = 0; rv == CKR_OK && off < n;) {
+    bool last = n - off <= AES_CHUNK;
+    size_t len = last ? n - off : AES_CHUNK;
+    sr_buf iv = { 0 }, part = { 0 };
+    if (!sr_buf_add(&iv, chain, 16)) rv = CKR_HOST_MEMORY;
+    if (rv == CKR_OK) rv = sr_rest_aes(svc, k, encrypt, last ? op->jwa : plain->jwa, in + off, len, &iv, NULL, NULL, &part);
+    if (rv == CKR_OK && !last && part.len != len) rv = CKR_DEVICE_ERROR;
+    if (rv == CKR_OK) {
+      if (!last) memcpy(chain, encrypt ? part.data + part.len - 16 : in + off + len - 16, 16);
+      if (!sr_buf_add(out, part.data, part.len)) rv = CKR_HOST_MEMORY;
+    }
+    sr_buf_free(&part); /* wiped: may be plaintext */
+    sr_buf_free(&iv);
+    off += len;
+  }
+  return rv;
+}

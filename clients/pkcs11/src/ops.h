@@ -31,6 +31,14 @@ SR_INTERNAL size_t sr_op_aes_encrypted_len(const sr_op *op, size_t n);
 /* Whether `n` ciphertext bytes fit the mechanism. */
 SR_INTERNAL bool sr_op_aes_ciphertext_ok(const sr_op *op, size_t n);
 SR_INTERNAL CK_RV sr_op_aes_remote(sr_op *op, sr_service *svc, bool encrypt, const unsigned char *in, size_t n, sr_buf *out);
+/* Multi-part AES (C_EncryptUpdate/C_DecryptUpdate): CKM_AES_CBC and CKM_AES_CBC_PAD only. The service has no
+ * streaming API, so the parts are buffered in the session (at most SR_AES_MULTIPART_MAX bytes) and sent at Final. */
+#define SR_AES_MULTIPART_MAX (1024u * 1024u)
+SR_INTERNAL bool sr_op_aes_multipart(const sr_op *op);
+SR_INTERNAL CK_RV sr_op_aes_buffer(sr_op *op, const unsigned char *p, size_t n, bool decrypt);
+/* AES through the service for any input length: CBC(-PAD) longer than one request can carry is sent as chained
+ * CBC chunks; every other mechanism is one call (sr_op_aes_remote). */
+SR_INTERNAL CK_RV sr_op_aes_cipher(sr_op *op, sr_service *svc, bool encrypt, const unsigned char *in, size_t n, sr_buf *out);
 SR_INTERNAL CK_RV sr_op_plan_digest(sr_op *op, const CK_MECHANISM *mech);
 SR_INTERNAL CK_RV sr_op_update(sr_op *op, const unsigned char *p, size_t n);
 SR_INTERNAL CK_RV sr_op_message(sr_op *op, unsigned char *buf, size_t *len);

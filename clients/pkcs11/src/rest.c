@@ -429,3 +429,23 @@ CK_RV sr_rest_delete(sr_service *s, const char *name) {
   if (rv == CKR_KEY_HANDLE_INVALID) rv = CKR_OBJECT_HANDLE_INVALID;
   return rv;
 }
+
+CK_RV sr_rest_unwrap(sr_service *s, const sr_key *k, const char *alg, const unsigned char *wrapped, size_t len, sr_buf *key) {
+  /* One answer for every unwrap failure, as for decrypt. */
+  CK_RV rv = key_op(s, k, "unwrapkey", alg, wrapped, len, key, CKR_WRAPPED_KEY_INVALID);
+  if (rv == CKR_KEY_HANDLE_INVALID) rv = CKR_UNWRAPPING_KEY_HANDLE_INVALID;
+  return rv;
+}
+
+CK_RV sr_rest_import(sr_service *s, const char *name, const sr_buf *body, sr_key *out) {
+  if (!valid_name(name, strlen(name))) return CKR_ATTRIBUTE_VALUE_INVALID;
+  char path[256];
+  snprintf(path, sizeof path, "/keys/%s?" API, name);
+  sr_json *j;
+  CK_RV rv = sr_service_call(s, "PUT", path, body, &j);
+  if (rv == SR_RV_BAD_REQUEST) return CKR_TEMPLATE_INCONSISTENT;
+  if (rv == CKR_FUNCTION_FAILED) return CKR_ACTION_PROHIBITED; /* 409: the name belongs to a deleted key */
+  if (rv == CKR_OK) rv = sr_key_from_bundle(j, out);
+  sr_json_free(j);
+  return rv;
+}
