@@ -7,10 +7,12 @@ export interface PrincipalRow {
   secret_hash: string;
   created: number;
   generation: number;
+  certificate: string | null;
 }
 
-export const PRINCIPAL_COLUMNS = 'id, display_name, secret_hash, created, generation';
+export const PRINCIPAL_COLUMNS = 'id, display_name, secret_hash, created, generation, certificate';
 
 export function principalFromRow(row: PrincipalRow): Principal {
-  return { id: row.id, displayName: row.display_name, secretHash: row.secret_hash, created: row.created, generation: row.generation };
+  const principal = { id: row.id, displayName: row.display_name, secretHash: row.secret_hash, created: row.created, generation: row.generation };
+  return row.certificate === null ? principal : { ...principal, certificatePem: row.certificate };
 }

@@ -9,8 +9,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { ClientSecretCredential } from '@azure/identity';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ClientCertificateCredential, ClientSecretCredential } from '@azure/identity';
 import { CryptographyClient, KeyClient } from '@azure/keyvault-keys';
+import { makeCustodians, type Custodian } from '../../harness/custodians.ts';
 import { accessToken, apiClient, request } from '../../harness/https-requests.ts';
 import { disposeServer, startServer, type TestServer } from '../../harness/server-process.ts';
 
@@ -145,5 +148,37 @@ describe('revocation', () => {
     assert.equal((await tokenFor(app)).status, 401);
     const left = await admin.get(`/${P}?$filter=${encodeURIComponent(`principalId eq '${app.clientId}'`)}`);
     assert.deepEqual(left.json.value, []);
+  });
+});
+
+describe('certificate principals', () => {
+  test('ClientCertificateCredential signs in with the certificate\'s key; another key, a reset or a replayed assertion do not', async () => {
+    const custodians = makeCustodians(2);
+    try {
+      const [mine, other] = custodians.members as [Custodian, Custodian];
+      const created = await admin.post('/principals', { displayName: 'cert app', certificate: mine.certificatePem });
+      assert.equal(created.status, 201, created.text);
+      assert.equal(created.json.credentials.clientSecret, undefined, 'a certificate principal gets no secret');
+      assert.match(created.json.certificateThumbprint, /^[A-Za-z0-9_-]{43}$/);
+      const { tenantId, clientId } = created.json.credentials as Credentials;
+      await assign(clientId, ROLES.auditor, '/');
+      const pemFile = join(custodians.dir, 'mine.pem');
+      writeFileSync(pemFile, `${mine.certificatePem}\n${readFileSync(mine.keyFile, 'utf8')}`, { mode: 0o600 });
+      const options = { authorityHost: server.url(), disableInstanceDiscovery: true, agent: server.agent } as never;
+      const clientOptions = { agent: server.agent, disableChallengeResourceVerification: true, retryOptions: { maxRetries: 0 } } as never;
+      for (const sendCertificateChain of [false, true]) {
+        const credential = new ClientCertificateCredential(tenantId, clientId, { certificatePath: pemFile }, { ...(options as object), sendCertificateChain } as never);
+        const key = await new KeyClient(server.url(), credential, clientOptions).getKey('mine');
+        assert.equal(key.name, 'mine', `sendCertificateChain ${sendCertificateChain}`);
+      }
+      const otherFile = join(custodians.dir, 'other.pem');
+      writeFileSync(otherFile, `${mine.certificatePem}\n${readFileSync(other.keyFile, 'utf8')}`, { mode: 0o600 });
+      const impostor = new ClientCertificateCredential(tenantId, clientId, { certificatePath: otherFile }, options);
+      await assert.rejects(impostor.getToken('https://localhost/.default'));
+      assert.equal((await admin.post(`/principals/${clientId}/resetsecret`)).status, 400, 'a certificate principal has no secret');
+      assert.equal((await tokenFor({ tenantId, clientId, clientSecret: 'guess', authorityHost: server.url() })).status, 401, 'nor does a secret work');
+    } finally {
+      custodians.close();
+    }
   });
 });

@@ -12,6 +12,7 @@
  *   - bad usage exits 2; a service refusal exits 1 with the service's code (also as JSON with --json).
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -344,5 +345,16 @@ describe('strongroom principal create --managed-identity', () => {
     assert.equal(human.code, 0);
     assert.match(human.stdout, /IDENTITY_ENDPOINT=https:\/\/.*\/msi\/token/);
     assert.match(human.stdout, /IDENTITY_HEADER=\S+/);
+  });
+});
+
+describe('strongroom principal create --certificate', () => {
+  it('registers the certificate: the printed credentials carry no secret but its thumbprint', async () => {
+    const cert = join(dir, 'app.cer');
+    execFileSync('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'app.key'), '-x509', '-days', '1', '-out', cert, '-subj', '/CN=app'], { stdio: 'ignore' });
+    const created = await json<{ clientId: string; clientSecret?: string; certificateThumbprint: string }>(['principal', 'create', '--name', 'cert-app', '--certificate', cert]);
+    assert.equal(created.clientSecret, undefined);
+    assert.match(created.certificateThumbprint, /^[A-Za-z0-9_-]{43}$/);
+    assert.equal((await strongroom(['principal', 'create', '--name', 'x', '--certificate', join(dir, 'missing.pem')])).code, 1);
   });
 });

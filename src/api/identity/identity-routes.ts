@@ -52,7 +52,7 @@ export function registerIdentityRoutes(
         grant_types_supported: ['client_credentials'],
         subject_types_supported: ['pairwise'],
         id_token_signing_alg_values_supported: ['ES256'],
-        token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic'],
+        token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic', 'private_key_jwt'],
         tenant_region_scope: null,
         cloud_instance_name: 'strongroom',
       };
@@ -74,6 +74,8 @@ export function registerIdentityRoutes(
         grantType: form['grant_type'],
         clientId: basic?.clientId ?? form['client_id'],
         clientSecret: basic?.clientSecret ?? form['client_secret'],
+        clientAssertionType: form['client_assertion_type'],
+        clientAssertion: form['client_assertion'],
         scope: form['scope'],
         origin: origin(request),
         sourceAddress: request.ip,

@@ -5,6 +5,7 @@
  * also carries the managed identity's `identityEndpoint` and `identityHeader`.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { certificateThumbprints } from '../../domain/identity/client-assertion.ts';
 import type { Principal } from '../../domain/principals/principal-model.ts';
 import type { PrincipalWithSecret } from '../../domain/principals/principal-operations.ts';
 import { originOf } from '../../http/host.ts';
@@ -17,14 +18,20 @@ const toPrincipal = (principal: Principal) => ({ id: principal.id, displayName: 
 export function registerPrincipalRoutes(app: FastifyInstance, deps: RouteDeps & { tenantId: string }): void {
   const withCredentials = ({ principal, clientSecret, identityHeader }: PrincipalWithSecret, request: FastifyRequest) => ({
     ...toPrincipal(principal),
-    credentials: { tenantId: deps.tenantId, clientId: principal.id, clientSecret, authorityHost: originOf(request.host) },
+    credentials: {
+      tenantId: deps.tenantId,
+      clientId: principal.id,
+      ...(clientSecret === undefined ? {} : { clientSecret }),
+      authorityHost: originOf(request.host),
+    },
+    ...(principal.certificatePem === undefined ? {} : { certificateThumbprint: certificateThumbprints(principal.certificatePem).x5tS256 }),
     // The two values an operator sets as IDENTITY_ENDPOINT and IDENTITY_HEADER for the application.
     ...(identityHeader === undefined ? {} : { managedIdentity: { identityEndpoint: `${originOf(request.host)}/msi/token`, identityHeader } }),
   });
 
-  operationRoute<'createPrincipal', { Body: { displayName?: unknown; managedIdentity?: unknown } | undefined }>(app, deps, {
+  operationRoute<'createPrincipal', { Body: { displayName?: unknown; managedIdentity?: unknown; certificate?: unknown } | undefined }>(app, deps, {
     method: 'POST', paths: ['/principals'], operation: 'createPrincipal',
-    input: (request) => ({ displayName: request.body?.displayName, managedIdentity: request.body?.managedIdentity === true }),
+    input: (request) => ({ displayName: request.body?.displayName, managedIdentity: request.body?.managedIdentity === true, certificate: request.body?.certificate }),
     answer: (created, request, reply) => {
       reply.code(201);
       return withCredentials(created, request);

@@ -6,6 +6,7 @@
  * written to a file, owner-only (0600) and never over an existing one unless --force. The file is opened before
  * the request, so that a file that cannot be written costs no principal and no secret.
  */
+import { readFileSync } from 'node:fs';
 import { COMMON_OPTIONS, CommandFailure, printResult, required, type Command } from '../command.ts';
 import { CONNECTION_OPTIONS, connect } from '../connection.ts';
 import { openPrivateOutputFile, type PrivateOutputFile } from '../private-output-file.ts';
@@ -26,6 +27,11 @@ const ID_OPTION = {
 
 const CREATE_OPTIONS = {
   name: { type: 'string', value: 'NAME', description: 'Display name of the new service principal, e.g. app1.' },
+  certificate: {
+    type: 'string',
+    value: 'CERT.pem',
+    description: 'Authenticate with this certificate instead of a secret (ClientCertificateCredential\'s signed client assertion; RSA 2048+ or EC).',
+  },
   ...OUT_OPTIONS,
   ...CONNECTION_OPTIONS,
   ...COMMON_OPTIONS,
@@ -50,7 +56,12 @@ export const principalCreate: Command<typeof CREATE_OPTIONS> = {
     let target: PrivateOutputFile | undefined;
     try {
       target = values.out === undefined ? undefined : openPrivateOutputFile(values.out, { force: values.force === true, option: '--out' });
-      const response = await client.request('POST', '/principals', { displayName: name, ...(values['managed-identity'] === true ? { managedIdentity: true } : {}) });
+      const certificate = values.certificate === undefined ? undefined : readCertificate(values.certificate);
+      const response = await client.request('POST', '/principals', {
+        displayName: name,
+        ...(values['managed-identity'] === true ? { managedIdentity: true } : {}),
+        ...(certificate === undefined ? {} : { certificate }),
+      });
       printCredentials(io, values.json, response.body, target, 'Created');
     } finally {
       target?.abandon();
@@ -133,6 +144,14 @@ export const principalResetSecret: Command<typeof RESET_OPTIONS> = {
   },
 };
 
+function readCertificate(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new CommandFailure(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}
+
 function principalPath(id: string): string {
   return `/principals/${encodeURIComponent(id)}`;
 }
@@ -144,7 +163,9 @@ function describe(principal: Json): string[] {
 interface Credentials {
   tenantId: string;
   clientId: string;
-  clientSecret: string;
+  /** Absent for a certificate principal (then `certificateThumbprint` names its certificate). */
+  clientSecret?: string;
+  certificateThumbprint?: string;
   authorityHost: string;
   /** With --managed-identity: the values of IDENTITY_ENDPOINT and IDENTITY_HEADER. */
   identityEndpoint?: string;
@@ -154,14 +175,14 @@ interface Credentials {
 function credentialsOf(body: unknown): Credentials {
   const credentials = typeof body === 'object' && body !== null ? (body as Json)['credentials'] : undefined;
   const [tenantId, clientId, clientSecret, authorityHost] = ['tenantId', 'clientId', 'clientSecret', 'authorityHost'].map((field) => text(credentials, field));
-  if (!tenantId || !clientId || !clientSecret || !authorityHost) {
+  const thumbprint = text(body, 'certificateThumbprint');
+  if (!tenantId || !clientId || !(clientSecret || thumbprint) || !authorityHost) {
     throw new CommandFailure('the instance answered without complete credentials (tenantId, clientId, clientSecret, authorityHost)');
   }
   const managed = typeof body === 'object' && body !== null ? (body as Json)['managedIdentity'] : undefined;
   const [identityEndpoint, identityHeader] = ['identityEndpoint', 'identityHeader'].map((field) => text(managed, field));
-  return identityEndpoint && identityHeader
-    ? { tenantId, clientId, clientSecret, authorityHost, identityEndpoint, identityHeader }
-    : { tenantId, clientId, clientSecret, authorityHost };
+  const base: Credentials = clientSecret ? { tenantId, clientId, clientSecret, authorityHost } : { tenantId, clientId, authorityHost, certificateThumbprint: thumbprint };
+  return identityEndpoint && identityHeader ? { ...base, identityEndpoint, identityHeader } : base;
 }
 
 /**
@@ -190,7 +211,7 @@ function printCredentials(io: Parameters<Command['run']>[1], json: boolean | und
     `${verb} ${who}.`,
     `  tenantId:      ${credentials.tenantId}`,
     `  clientId:      ${credentials.clientId}`,
-    `  clientSecret:  ${credentials.clientSecret}`,
+    credentials.clientSecret === undefined ? `  certificate:   x5t#S256 ${credentials.certificateThumbprint ?? ''}` : `  clientSecret:  ${credentials.clientSecret}`,
     `  authorityHost: ${credentials.authorityHost}`,
     ...(credentials.identityHeader === undefined
       ? []

@@ -6,6 +6,8 @@
  * per client id and source address (login-throttle.ts, 429 without hashing) and the hashing itself is bounded
  * (client-secrets.ts, 503 without hashing when its queue is full).
  */
+import { decodeJwt } from 'jose';
+import { CLIENT_ASSERTION_TYPE, ClientAssertions } from './client-assertion.ts';
 import { hashClientSecret, startSecretHashing, verifyClientSecret } from './client-secrets.ts';
 import type { LoginAttempt, LoginThrottle } from './login-throttle.ts';
 import { SecretHashingBusy } from './scrypt-pool.ts';
@@ -57,6 +59,8 @@ function invalidClient(): OAuthError {
 export interface ClientRecord {
   readonly id: string;
   readonly secretHash: string;
+  /** A certificate principal's certificate: it authenticates with a client assertion, never a secret. */
+  readonly certificatePem?: string | undefined;
   /** The credential generation the issued token carries (a secret reset makes older tokens invalid). */
   readonly generation?: number | undefined;
 }
@@ -72,6 +76,8 @@ export interface ClientCredentialsDeps {
   throttle: LoginThrottle;
   /** Checks a secret against a stored hash; `verifyClientSecret` unless a test counts the hashes. */
   verifySecret?: (secret: string, stored: string) => Promise<boolean>;
+  /** Client assertions seen (replay protection); one per process. */
+  assertions?: ClientAssertions | undefined;
 }
 
 export interface ClientCredentialsRequest {
@@ -79,6 +85,9 @@ export interface ClientCredentialsRequest {
   grantType: string | undefined;
   clientId: string | undefined;
   clientSecret: string | undefined;
+  /** RFC 7523 client authentication: `client_assertion_type` and `client_assertion`. */
+  clientAssertionType?: string | undefined;
+  clientAssertion?: string | undefined;
   scope: string | undefined;
   /** `https://host[:port]` the client called; names the token issuer. */
   origin: string;
@@ -102,12 +111,48 @@ export async function grantClientCredentials(deps: ClientCredentialsDeps, reques
     throw new OAuthError(400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type; only client_credentials is supported.');
   }
   const audience = audienceOf(request.scope);
+  if (request.clientAssertionType !== undefined || request.clientAssertion !== undefined) {
+    return grantWithAssertion(deps, request, audience);
+  }
   // Without an id or a secret there is nothing to check (and nothing to learn from timing): no hash is spent.
   if (request.clientId === undefined || request.clientSecret === undefined) throw invalidClient();
   const principal = await authenticateClient(deps, { clientId: request.clientId, sourceAddress: request.sourceAddress }, request.clientSecret);
   const accessToken = await deps.tokens.issue(principal.id, audience, request.origin, principal.generation ?? 1);
   const lifetime = deps.tokens.lifetimeSeconds;
   return { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: accessToken };
+}
+
+/** A certificate principal's grant: its signed client assertion for this tenant's token endpoint. */
+async function grantWithAssertion(deps: ClientCredentialsDeps, request: ClientCredentialsRequest, audience: string): Promise<TokenResponse> {
+  if (request.clientAssertionType !== CLIENT_ASSERTION_TYPE || request.clientAssertion === undefined) {
+    throw new OAuthError(400, 'invalid_request', 50027, `client_assertion_type must be ${CLIENT_ASSERTION_TYPE}, with a client_assertion.`);
+  }
+  const clientId = request.clientId ?? issuerOf(request.clientAssertion);
+  if (clientId === undefined) throw invalidClient();
+  const attempt = { clientId, sourceAddress: request.sourceAddress };
+  const admission = deps.throttle.admit(attempt);
+  if (!admission.admitted) throw throttled(admission.retryAfterSeconds);
+  const principal = await deps.principals.getPrincipal(clientId);
+  const endpoint = `${request.origin}/${deps.tokens.tenantId}/oauth2/v2.0/token`;
+  const verified = principal?.certificatePem === undefined
+    ? 'invalid'
+    : await (deps.assertions ?? processAssertions).verify(request.clientAssertion, { clientId, certificatePem: principal.certificatePem, audiences: [endpoint] });
+  if (principal === undefined || verified !== true) throw invalidClient();
+  deps.throttle.release(attempt);
+  const accessToken = await deps.tokens.issue(principal.id, audience, request.origin, principal.generation ?? 1);
+  const lifetime = deps.tokens.lifetimeSeconds;
+  return { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: accessToken };
+}
+
+const processAssertions = new ClientAssertions();
+
+function issuerOf(assertion: string): string | undefined {
+  try {
+    const issuer = decodeJwt(assertion).iss;
+    return typeof issuer === 'string' && issuer !== '' ? issuer : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Throttle first, hash last; a failure keeps the throttle's reservation, anything else gives it back. */
@@ -118,8 +163,10 @@ async function authenticateClient(deps: ClientCredentialsDeps, attempt: LoginAtt
   let matches: boolean;
   try {
     principal = await deps.principals.getPrincipal(attempt.clientId);
-    // An unknown client costs the same hash as a known one, so timing does not tell which client ids exist.
-    matches = await (deps.verifySecret ?? verifyClientSecret)(secret, principal?.secretHash ?? (await decoyHash()));
+    // An unknown client (or one without a secret: a certificate principal) costs the same hash as a known one,
+    // so timing does not tell which client ids exist or what kind they are.
+    const stored = principal === undefined || principal.certificatePem !== undefined ? await decoyHash() : principal.secretHash;
+    matches = (await (deps.verifySecret ?? verifyClientSecret)(secret, stored)) && principal?.certificatePem === undefined;
   } catch (error) {
     deps.throttle.release(attempt);
     throw error instanceof SecretHashingBusy ? busy(error.retryAfterSeconds) : error;

@@ -1,5 +1,6 @@
 /**
- * A service principal: an identity that obtains tokens with a client secret (stored only as a hash). Its
+ * A service principal: an identity that obtains tokens with a client secret (stored only as a hash) or with a
+ * certificate (a signed client assertion; the certificate is public and stored as it is). Its
  * credential generation is bumped by every secret reset; tokens carry the generation they were issued under,
  * so a reset revokes every token issued before it.
  */
@@ -12,4 +13,6 @@ export interface Principal {
   created: IntDate;
   /** 1 for a new principal; +1 at every secret reset. */
   generation: number;
+  /** A certificate principal's X.509 certificate (PEM); its `secretHash` is empty. */
+  certificatePem?: string | undefined;
 }

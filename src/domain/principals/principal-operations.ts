@@ -11,7 +11,7 @@
  * may also be a managed identity: its IDENTITY_HEADER (managed-identity.ts) is returned with the credentials
  * when asked for, and is revoked by the same reset or deletion.
  */
-import { randomUUID } from 'node:crypto';
+import { randomUUID, X509Certificate } from 'node:crypto';
 import { badParameter } from '../../errors/errors.ts';
 import { StrongroomError } from '../../errors/strongroom-error.ts';
 import { generateClientSecret, hashClientSecret } from '../identity/client-secrets.ts';
@@ -25,7 +25,8 @@ const HSM_SCOPE = '/';
 /** A principal with the secret it was just given (create, reset): the only time the secret is seen. */
 export interface PrincipalWithSecret {
   principal: Principal;
-  clientSecret: string;
+  /** Absent for a certificate principal: it authenticates with a client assertion signed by its key. */
+  clientSecret?: string | undefined;
   /** Asked for with `managedIdentity: true`: the IDENTITY_HEADER of the principal's managed identity. */
   identityHeader?: string | undefined;
 }
@@ -35,7 +36,7 @@ function withIdentityHeader(env: OperationEnvironment, result: PrincipalWithSecr
   return { ...result, identityHeader: identityHeaderFor(env.custody.domain.macKey('managed-identity'), result.principal) };
 }
 
-export const createPrincipal = writeOperation<{ displayName: unknown; managedIdentity?: boolean | undefined }, PrincipalWithSecret, PrincipalWithSecret>({
+export const createPrincipal = writeOperation<{ displayName: unknown; managedIdentity?: boolean | undefined; certificate?: unknown }, PrincipalWithSecret, PrincipalWithSecret>({
   name: 'createPrincipal',
   dataAction: DataActions.writeRoleAssignments,
   beforeActivation: true,
@@ -45,6 +46,10 @@ export const createPrincipal = writeOperation<{ displayName: unknown; managedIde
     const displayName = input.displayName;
     if (typeof displayName !== 'string' || displayName.trim() === '' || displayName.length > 256) {
       throw badParameter('displayName (1 to 256 characters) is required.');
+    }
+    if (input.certificate !== undefined) {
+      const certificatePem = certificateOf(input.certificate);
+      return { principal: { id: randomUUID(), displayName, secretHash: '', created: now, generation: 1, certificatePem } };
     }
     const clientSecret = generateClientSecret();
     const principal: Principal = { id: randomUUID(), displayName, secretHash: await hashClientSecret(clientSecret), created: now, generation: 1 };
@@ -89,6 +94,9 @@ export const resetPrincipalSecret = writeOperation<{ id: string; managedIdentity
     return { clientSecret, secretHash: await hashClientSecret(clientSecret) };
   },
   async run({ input, env }, unit, prepared) {
+    const existing = await unit.principals.getPrincipal(input.id);
+    if (existing === undefined) throw principalNotFound(input.id);
+    if (existing.certificatePem !== undefined) throw badParameter('A certificate principal has no secret to reset; delete it and create it again with its new certificate.');
     const principal = await unit.principals.replaceSecret(input.id, prepared.secretHash);
     if (principal === undefined) throw principalNotFound(input.id);
     unit.afterCommit(() => env.authorization.principalChanged(input.id));
@@ -115,6 +123,23 @@ export const deletePrincipal = writeOperation<{ id: string }, Principal>({
     return principal;
   },
 });
+
+/** A PEM X.509 certificate with an RSA (2048 bits or more) or EC key; its PEM as given. */
+function certificateOf(value: unknown): string {
+  if (typeof value !== 'string' || value.length > 16_384) throw badParameter('certificate must be a PEM X.509 certificate.');
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(value);
+  } catch {
+    throw badParameter('certificate must be a PEM X.509 certificate.');
+  }
+  const key = certificate.publicKey;
+  const rsaBits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+  if (!(key.asymmetricKeyType === 'ec' || (key.asymmetricKeyType === 'rsa' && rsaBits >= 2048))) {
+    throw badParameter('The certificate\'s key must be RSA (2048 bits or more) or EC.');
+  }
+  return certificate.toString();
+}
 
 function principalNotFound(id: string): StrongroomError {
   return new StrongroomError('PrincipalNotFound', `The principal ${id} was not found.`);

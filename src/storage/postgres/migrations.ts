@@ -96,6 +96,8 @@ export const postgresMigrations: readonly string[] = [
 
   -- A principal's credential generation: bumped by a secret reset, so that older tokens stop working.
   ALTER TABLE principals ADD COLUMN generation integer NOT NULL DEFAULT 1;
+  -- A certificate principal's certificate (PEM, public); its secret_hash is then empty.
+  ALTER TABLE principals ADD COLUMN certificate text;
   `,
   `
   -- The audit log: one hash chain per node process; each record carries the previous record's hash. The body

@@ -12,12 +12,13 @@ export class PostgresPrincipals implements PrincipalRepository {
   }
 
   async addPrincipal(principal: Principal): Promise<void> {
-    await this.#sql.count('INSERT INTO principals (id, display_name, secret_hash, created, generation) VALUES ($1, $2, $3, $4, $5)', [
+    await this.#sql.count('INSERT INTO principals (id, display_name, secret_hash, created, generation, certificate) VALUES ($1, $2, $3, $4, $5, $6)', [
       principal.id,
       principal.displayName,
       principal.secretHash,
       principal.created,
       principal.generation,
+      principal.certificatePem ?? null,
     ]);
   }
 

@@ -85,6 +85,8 @@ export const sqliteMigrations: readonly string[] = [
 
   -- A principal's credential generation: bumped by a secret reset, so that older tokens stop working.
   ALTER TABLE principals ADD COLUMN generation INTEGER NOT NULL DEFAULT 1;
+  -- A certificate principal's certificate (PEM, public); its secret_hash is then empty.
+  ALTER TABLE principals ADD COLUMN certificate TEXT;
   `,
   `
   -- The audit log: one hash chain per node process; each record carries the previous record's hash.

@@ -13,8 +13,8 @@ export class SqlitePrincipals implements PrincipalRepository {
 
   async addPrincipal(principal: Principal): Promise<void> {
     this.#connection
-      .statement('INSERT INTO principals (id, display_name, secret_hash, created, generation) VALUES (?, ?, ?, ?, ?)')
-      .run(principal.id, principal.displayName, principal.secretHash, principal.created, principal.generation);
+      .statement('INSERT INTO principals (id, display_name, secret_hash, created, generation, certificate) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(principal.id, principal.displayName, principal.secretHash, principal.created, principal.generation, principal.certificatePem ?? null);
   }
 
   async getPrincipal(id: string): Promise<Principal | undefined> {
