@@ -12,6 +12,7 @@
  * signatures for a short window; it counts what was served (200) and shed (503), the latency of the answers and
  * the peak memory of the service's processes.
  *
+ * On the SQLite run, ES256 sign and get key again on a server with `--audit-log off`: what the audit log costs.
  * On the SQLite run, the PKCS#11 row (bench/pkcs11.ts): signatures per second through the PKCS#11 module, 1 and
  * N threads, beside the same signature over REST (it needs the module built: gcc and libssl-dev).
  *
@@ -50,7 +51,7 @@ const OVERLOAD_SECONDS = Number(process.env['BENCH_OVERLOAD_SECONDS'] ?? 5);
 const OVERLOAD_OPERATION = 'overload: RS256 sign';
 const STORES = (process.env['BENCH_STORE'] ?? 'both') === 'both' ? (['sqlite', 'postgres'] as const) : ([process.env['BENCH_STORE']] as const);
 const SCALE = process.env['BENCH_SCALE'] !== '0' && ONLY === undefined;
-type StoreName = 'sqlite' | 'postgres';
+type StoreName = 'sqlite' | 'postgres' | 'sqlite, audit off';
 
 interface Scenario {
   operation: string;
@@ -176,6 +177,7 @@ async function main(): Promise<void> {
       for (const scenario of selected) rows.push(await runScenario(server, api, token, scenario, store, ceilings));
       const overloadWanted = ONLY === undefined || `${OVERLOAD_OPERATION} RSA-4096`.includes(ONLY);
       if (overloadWanted && store === 'sqlite') overload = await runOverloadRow(server, token);
+      if (store === 'sqlite') rows.push(...(await runWithoutAudit(selected, ceilings)));
       if ((ONLY === undefined || 'pkcs11'.includes(ONLY)) && store === 'sqlite') {
         process.stderr.write('PKCS#11 module: RSA-2048 PS256 and ES256 signatures, 1 and N threads, beside REST\n');
         pkcs11 = await runPkcs11Bench({ server, seconds: SECONDS, threads: WORKERS }).catch((error: unknown) => `not measured: ${(error as Error).message}`);
@@ -352,4 +354,22 @@ function pkcs11Markdown(pkcs11: Pkcs11BenchRow[] | string): string[] {
     ...pkcs11.map((row) => `| ${row.operation} | ${row.path} | ${row.threads} | ${Math.round(row.opsPerSecond).toLocaleString('en-US')} | ${row.errors} |`),
     '',
   ];
+}
+
+/** ES256 sign and get key on a server that records no audit log, beside the same rows with it (the cost of audit). */
+async function runWithoutAudit(selected: Scenario[], ceilings: Map<string, number>): Promise<Row[]> {
+  const scenarios = selected.filter((s) => (s.operation === 'ES256 sign' || s.operation === 'get key') && s.key === 'EC P-256');
+  if (scenarios.length === 0) return [];
+  const server = await startServer({ workers: WORKERS, store: 'sqlite', args: ['--audit-log', 'off'] });
+  try {
+    const token = await accessToken(server);
+    const api = apiClient(server, token);
+    const created = await api.post('/keys/ec-p256/create', KEYS['ec-p256']);
+    if (created.status !== 200) throw new Error(`creating ec-p256 failed: ${created.text}`);
+    const rows: Row[] = [];
+    for (const scenario of scenarios) rows.push(await runScenario(server, api, token, scenario, 'sqlite, audit off', ceilings));
+    return rows;
+  } finally {
+    await disposeServer(server);
+  }
 }

@@ -26,6 +26,8 @@ export interface Config {
   trustIssuers: string[];
   /** The audience their tokens must carry; by default the resource the challenge names. */
   trustAudience: string | undefined;
+  /** Whether every request is recorded in the audit log (off only to measure what it costs). */
+  auditLog: boolean;
   host: string;
   port: number;
   /** Extra DNS names or IP addresses for the generated server certificate. */
@@ -132,6 +134,14 @@ const OPTIONS: readonly OptionSpec[] = [
     apply: (c, raw) => { c.trustAudience = raw; },
   },
   {
+    flag: '--audit-log', env: 'STRONGROOM_AUDIT_LOG', value: 'on|off',
+    description: 'Record every request in the tamper-evident audit log (default on; off only to measure its cost, npm run bench does).',
+    apply: (c, raw) => {
+      if (raw !== 'on' && raw !== 'off') throw new ConfigError('--audit-log is on or off');
+      c.auditLog = raw === 'on';
+    },
+  },
+  {
     flag: '--kek-file', env: 'STRONGROOM_KEK_FILE', value: 'FILE',
     description: 'An earlier release\'s key-encryption-key file, when not <data-dir>/key-encryption-key: read once to migrate it into the security domain, then removed.',
     apply: (c, raw) => { c.legacyKekFile = resolve(raw); },
@@ -230,6 +240,7 @@ export function defaultConfig(): Config {
     legacyKekFile: undefined,
     trustIssuers: [],
     trustAudience: undefined,
+    auditLog: true,
     host: '127.0.0.1',
     port: 8443,
     tlsNames: [],

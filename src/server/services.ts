@@ -10,6 +10,7 @@ import type { Config } from '../config/config.ts';
 import { ExternalIssuers } from '../domain/identity/external-issuers.ts';
 import { TokenService } from '../domain/identity/token-service.ts';
 import { createAuditLog } from '../domain/audit/create-audit-log.ts';
+import { discardAudit } from '../domain/kernel/audit.ts';
 import { OPERATIONS } from '../domain/kernel/catalogue.ts';
 import { BackupRunner } from '../domain/backup/backup-runner.ts';
 import { Kernel } from '../domain/kernel/kernel.ts';
@@ -40,7 +41,7 @@ export function buildServices(instance: Instance, config: Config, servedCertific
     isActivePrincipal: async (id, generation) => (await store.reader.principals.getPrincipal(id))?.generation === generation,
   });
   // This process's audit chain (domain/audit/): the kernel's sink, and the HTTP hook's (app.ts).
-  const audit = createAuditLog({ store, custody });
+  const audit = config.auditLog ? createAuditLog({ store, custody }) : undefined;
   // The system caller runs the scheduled jobs and nothing else.
   const authorizer = new RbacAuthorizer({ roles: store.reader.roles, systemActions: [OPERATIONS.purgeExpiredKeys.dataAction] });
   const kernel = new Kernel({
@@ -53,7 +54,7 @@ export function buildServices(instance: Instance, config: Config, servedCertific
       authorization: { changed: () => authorizer.changed(), principalChanged: (id) => tokens.forgetPrincipal(id) },
     },
     authorizer,
-    audit: audit.sink,
+    audit: audit?.sink ?? discardAudit,
     metrics: new OperationMetrics(),
   });
   return {

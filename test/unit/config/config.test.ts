@@ -56,6 +56,9 @@ test('custody and identity options: --unseal, --require-activation (a switch), -
   );
   assert.deepEqual(loadConfig([], { STRONGROOM_TRUST_ISSUERS: 'https://a.example, https://b.example' }).trustIssuers, ['https://a.example', 'https://b.example']);
   assert.throws(() => loadConfig(['--trust-issuer', 'http://idp.example.com'], {}), ConfigError);
+  assert.equal(loadConfig([], {}).auditLog, true, 'the audit log is on unless turned off');
+  assert.equal(loadConfig(['--audit-log', 'off'], {}).auditLog, false);
+  assert.throws(() => loadConfig(['--audit-log', 'maybe'], {}), ConfigError);
   const text = helpText();
   for (const word of ['--unseal', 'STRONGROOM_UNSEAL_KEY', '--pkcs11-module', '--require-activation', '--trust-issuer', '--trust-audience']) assert.ok(text.includes(word), word);
 });
