@@ -20,6 +20,7 @@ import type { RoleAssignment, RoleDefinition } from './role-model.ts';
 /** The documented bound on how long a role change on another node takes to apply here. */
 export const RBAC_CACHE_SECONDS = 2;
 const MAX_CACHED_PRINCIPALS = 10_000;
+const MAX_CACHED_DECISIONS = 100_000;
 
 interface Cached<T> {
   value: T;
@@ -32,6 +33,7 @@ export class RbacAuthorizer implements Authorizer {
   readonly #now: () => number;
   readonly #assignments = new Map<string, Cached<RoleAssignment[]>>();
   #definitions: Cached<Map<string, RoleDefinition>> | undefined;
+  readonly #decisions = new Map<string, Cached<boolean>>();
 
   constructor(options: { roles: RoleReader; systemActions: readonly DataAction[]; now?: () => number }) {
     this.#roles = options.roles;
@@ -42,13 +44,7 @@ export class RbacAuthorizer implements Authorizer {
   async authorize(context: CallerContext, dataAction: DataAction, scope: string): Promise<void> {
     const { caller } = context;
     if (caller.kind === 'system' && this.#systemActions.has(dataAction)) return;
-    if (caller.kind === 'service-principal' && caller.id !== '') {
-      // The hot path: both caches fresh, no promise to wait for.
-      const cached = this.#assignments.get(caller.id);
-      const assignments = cached !== undefined && this.#fresh(cached) ? cached.value : await this.#assignmentsOf(caller.id);
-      const definitions = this.#definitions !== undefined && this.#fresh(this.#definitions) ? this.#definitions.value : await this.#customDefinitions();
-      if (isAllowed(assignments, (name) => builtInRole(name) ?? definitions.get(name), dataAction, scope)) return;
-    }
+    if (caller.kind === 'service-principal' && caller.id !== '' && (await this.#allows(caller.id, dataAction, scope))) return;
     throw forbidden(
       'Caller is not authorized to perform action on resource.\r\n' +
         'If role assignments or role definitions were changed recently, please observe propagation time.\r\n' +
@@ -62,6 +58,26 @@ export class RbacAuthorizer implements Authorizer {
   changed(): void {
     this.#assignments.clear();
     this.#definitions = undefined;
+    this.#decisions.clear();
+  }
+
+  /**
+   * The decision for (principal, action, scope): the hot path asks the same question for every request of a
+   * client, so the answer is kept as long as the assignments it was made from (same freshness bound).
+   */
+  async #allows(principalId: string, dataAction: DataAction, scope: string): Promise<boolean> {
+    const question = `${principalId}\n${dataAction}\n${scope}`;
+    const known = this.#decisions.get(question);
+    if (known !== undefined && this.#fresh(known)) return known.value;
+    const cached = this.#assignments.get(principalId);
+    const assignments = cached !== undefined && this.#fresh(cached) ? cached.value : await this.#assignmentsOf(principalId);
+    const definitions = this.#definitions !== undefined && this.#fresh(this.#definitions) ? this.#definitions.value : await this.#customDefinitions();
+    const allowed = isAllowed(assignments, (name) => builtInRole(name) ?? definitions.get(name), dataAction, scope);
+    // The decision is as old as the oldest cache it came from.
+    const loadedAt = Math.min(this.#assignments.get(principalId)?.loadedAt ?? this.#now(), this.#definitions?.loadedAt ?? this.#now());
+    if (this.#decisions.size >= MAX_CACHED_DECISIONS) this.#decisions.clear();
+    this.#decisions.set(question, { value: allowed, loadedAt });
+    return allowed;
   }
 
   async #assignmentsOf(principalId: string): Promise<RoleAssignment[]> {
