@@ -52,8 +52,14 @@ export async function readDomainRecord(settings: SettingsReader): Promise<Sealed
   return raw === undefined ? undefined : parseRecord(raw);
 }
 
-export async function writeDomainRecord(unit: UnitOfWork, record: SealedDomainRecord): Promise<void> {
-  await unit.settings.putSetting(CUSTODY_SETTINGS.domain, JSON.stringify(record));
+/**
+ * Replaces the stored record, only if it is still `current` (compare-and-set): of two nodes activating or
+ * uploading at once, one wins and the other is told, so no node serves a domain the store does not hold.
+ */
+export async function replaceDomainRecord(unit: UnitOfWork, current: SealedDomainRecord, record: SealedDomainRecord): Promise<boolean> {
+  const stored = await unit.settings.getSetting(CUSTODY_SETTINGS.domain);
+  if (stored === undefined || parseRecord(stored).domainId !== current.domainId || parseRecord(stored).activated !== current.activated) return false;
+  return unit.settings.replaceSetting(CUSTODY_SETTINGS.domain, stored, JSON.stringify(record));
 }
 
 /** Refuses a provider of another kind than the one that wraps the stored domain (before it is even opened). */

@@ -97,6 +97,11 @@ export interface SettingsRepository extends SettingsReader {
   /** Stores the value unless the name is already set; returns the value that is stored now. */
   putSettingIfAbsent(name: string, value: string): Promise<string>;
   putSetting(name: string, value: string): Promise<void>;
+  /**
+   * Replaces the value only if it is still `expected` (compare-and-set); false when it changed meanwhile. Of two
+   * units replacing the same value at once, exactly one succeeds.
+   */
+  replaceSetting(name: string, expected: string, value: string): Promise<boolean>;
 }
 
 export interface JobReader {

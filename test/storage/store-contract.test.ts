@@ -256,6 +256,14 @@ for (const [backend, open] of Object.entries(backends)) {
       assert.equal(await store.transaction((unit) => unit.settings.putSettingIfAbsent('s', 'second')), 'first');
       await store.transaction((unit) => unit.settings.putSetting('s', 'third'));
       assert.equal(await store.reader.settings.getSetting('s'), 'third');
+      assert.equal(await store.transaction((unit) => unit.settings.replaceSetting('s', 'second', 'fourth')), false, 'not the value it holds');
+      assert.equal(await store.transaction((unit) => unit.settings.replaceSetting('s', 'third', 'fourth')), true);
+      assert.equal(await store.reader.settings.getSetting('s'), 'fourth');
+      assert.equal(await store.transaction((unit) => unit.settings.replaceSetting('absent', 'x', 'y')), false);
+      // Two units replacing the same value at once: exactly one succeeds.
+      const raced = await Promise.allSettled(['a', 'b'].map((value) => store.transaction((unit) => unit.settings.replaceSetting('s', 'fourth', value))));
+      const won = raced.filter((outcome) => outcome.status === 'fulfilled' && outcome.value === true).length;
+      assert.equal(won, 1, JSON.stringify(raced.map((outcome) => outcome.status === 'fulfilled' ? outcome.value : String(outcome.reason))));
       await store.close();
     });
 

@@ -14,7 +14,7 @@
  */
 import { domainKeyFromBytes, domainIdOf } from '../../custody/domain-key.ts';
 import { resealNodeIdentity } from '../../custody/node-identity-settings.ts';
-import { readDomainRecord, writeDomainRecord, type SealedDomainRecord } from '../../custody/sealed-domain.ts';
+import { readDomainRecord, replaceDomainRecord, type SealedDomainRecord } from '../../custody/sealed-domain.ts';
 import {
   createSecurityDomainFile,
   openUploadBlob,
@@ -57,7 +57,7 @@ export const downloadSecurityDomain = writeOperation<{ body: unknown }, { value:
     const record = await currentRecord(unit.settings, env, prepared.domainId);
     if (!record.activated) {
       const activated: SealedDomainRecord = { ...record, activated: true };
-      await writeDomainRecord(unit, activated);
+      if (!(await replaceDomainRecord(unit, record, activated))) throw domainChanged(env);
       unit.afterCommit(() => env.custody.adopt(env.custody.domain, activated));
     }
     await writeStatus(unit, STATUS_SETTINGS.download, { status: 'Success', status_details: 'The security domain was downloaded.' });
@@ -121,8 +121,9 @@ export const uploadSecurityDomain = writeOperation<{ value: unknown }, SecurityD
   async run({ env }, unit, prepared) {
     const current = await currentRecord(unit.settings, env, prepared.replacing);
     if (current.activated) throw activeInstanceRefusesUpload();
+    // The record first: of two uploads at once, the one that loses writes nothing.
+    if (!(await replaceDomainRecord(unit, current, prepared.record))) throw domainChanged(env);
     for (const { name, value } of prepared.resealed) await unit.settings.putSetting(name, value);
-    await writeDomainRecord(unit, prepared.record);
     const status: SecurityDomainStatus = { status: 'Success', status_details: 'The security domain was restored; the instance is activated.' };
     await writeStatus(unit, STATUS_SETTINGS.upload, status);
     unit.afterCommit(prepared.adopt);
@@ -142,11 +143,13 @@ export const getSecurityDomainUploadStatus = readOperation<Record<string, never>
 /** The stored record, which must still be the domain this node holds (another node may have uploaded one). */
 async function currentRecord(settings: SettingsReader, env: OperationEnvironment, domainId: string): Promise<SealedDomainRecord> {
   const record = await readDomainRecord(settings);
-  if (record === undefined || record.domainId !== domainId) {
-    void env.custody.refresh().catch(() => undefined);
-    throw new StrongroomError('Conflict', 'The security domain of this instance changed during the request (an upload on another node); retry the request.');
-  }
+  if (record === undefined || record.domainId !== domainId) throw domainChanged(env);
   return record;
+}
+
+function domainChanged(env: OperationEnvironment): StrongroomError {
+  void env.custody.refresh().catch(() => undefined);
+  return new StrongroomError('Conflict', 'The security domain of this instance changed during the request (an upload or activation through another node); retry the request.');
 }
 
 function activeInstanceRefusesUpload(): StrongroomError {

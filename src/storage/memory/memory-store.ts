@@ -114,6 +114,11 @@ function unitOver(working: MemoryState, perform: <R>(write: Write<R>) => R): Omi
   const settings: SettingsRepository = {
     ...readers.settings,
     putSetting: async (name, value) => perform((state) => void state.settings.set(name, value)),
+    replaceSetting: async (name, expected, value) => perform((state) => {
+      if (state.settings.get(name) !== expected) return false;
+      state.settings.set(name, value);
+      return true;
+    }),
     putSettingIfAbsent: async (name, value) => perform((state) => {
       if (!state.settings.has(name)) state.settings.set(name, value);
       return state.settings.get(name) as string;

@@ -24,6 +24,11 @@ export class PostgresSettings implements SettingsRepository {
     return stored;
   }
 
+  async replaceSetting(name: string, expected: string, value: string): Promise<boolean> {
+    // READ COMMITTED re-checks the WHERE on the latest committed row after waiting for a concurrent writer.
+    return (await this.#sql.count('UPDATE settings SET value = $3 WHERE name = $1 AND value = $2', [name, expected, value])) > 0;
+  }
+
   async putSetting(name: string, value: string): Promise<void> {
     await this.#sql.count(
       'INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value',

@@ -19,6 +19,11 @@ export class SqliteSettings implements SettingsRepository {
     return (this.#connection.statement('SELECT value FROM settings WHERE name = ?').get(name) as { value: string }).value;
   }
 
+  async replaceSetting(name: string, expected: string, value: string): Promise<boolean> {
+    const changed = this.#connection.statement('UPDATE settings SET value = ? WHERE name = ? AND value = ?').run(value, name, expected).changes;
+    return Number(changed) > 0;
+  }
+
   async putSetting(name: string, value: string): Promise<void> {
     this.#connection
       .statement('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value')
