@@ -58,7 +58,8 @@ export async function readDomainRecord(settings: SettingsReader): Promise<Sealed
  */
 export async function replaceDomainRecord(unit: UnitOfWork, current: SealedDomainRecord, record: SealedDomainRecord): Promise<boolean> {
   const stored = await unit.settings.getSetting(CUSTODY_SETTINGS.domain);
-  if (stored === undefined || parseRecord(stored).domainId !== current.domainId || parseRecord(stored).activated !== current.activated) return false;
+  const parsed = stored === undefined ? undefined : parseRecord(stored);
+  if (stored === undefined || parsed?.domainId !== current.domainId || parsed.activated !== current.activated) return false;
   return unit.settings.replaceSetting(CUSTODY_SETTINGS.domain, stored, JSON.stringify(record));
 }
 

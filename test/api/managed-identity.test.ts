@@ -70,3 +70,12 @@ test('a secret reset revokes the old identity header and gives a new one', async
   const renewed = await request(server, { method: 'GET', path: '/msi/token?resource=https://localhost&api-version=2019-08-01', headers: { 'x-identity-header': reset.json.managedIdentity.identityHeader } });
   assert.equal(renewed.status, 200);
 });
+
+test('deleting the principal revokes its identity header', async () => {
+  const created = await admin.post('/principals', { displayName: 'short-lived app', managedIdentity: true });
+  const header = created.json.managedIdentity.identityHeader as string;
+  const path = '/msi/token?resource=https://localhost&api-version=2019-08-01';
+  assert.equal((await request(server, { method: 'GET', path, headers: { 'x-identity-header': header } })).status, 200);
+  assert.equal((await admin.delete(`/principals/${created.json.id}`)).status, 200);
+  assert.equal((await request(server, { method: 'GET', path, headers: { 'x-identity-header': header } })).status, 401);
+});

@@ -53,20 +53,12 @@ export const principalCreate: Command<typeof CREATE_OPTIONS> = {
   async run(values, io) {
     const name = required(values.name, '--name');
     const client = connect(values, io.env);
-    let target: PrivateOutputFile | undefined;
-    try {
-      target = values.out === undefined ? undefined : openPrivateOutputFile(values.out, { force: values.force === true, option: '--out' });
-      const certificate = values.certificate === undefined ? undefined : readCertificate(values.certificate);
-      const response = await client.request('POST', '/principals', {
-        displayName: name,
-        ...(values['managed-identity'] === true ? { managedIdentity: true } : {}),
-        ...(certificate === undefined ? {} : { certificate }),
-      });
-      printCredentials(io, values.json, response.body, target, 'Created');
-    } finally {
-      target?.abandon();
-      client.close();
-    }
+    const certificate = values.certificate === undefined ? undefined : readCertificate(values.certificate);
+    await issueCredentials(values, io, client, 'Created', (c) => c.request('POST', '/principals', {
+      displayName: name,
+      ...(values['managed-identity'] === true ? { managedIdentity: true } : {}),
+      ...(certificate === undefined ? {} : { certificate }),
+    }));
   },
 };
 
@@ -132,17 +124,31 @@ export const principalResetSecret: Command<typeof RESET_OPTIONS> = {
   async run(values, io) {
     const id = required(values.id, '--id');
     const client = connect(values, io.env);
-    let target: PrivateOutputFile | undefined;
-    try {
-      target = values.out === undefined ? undefined : openPrivateOutputFile(values.out, { force: values.force === true, option: '--out' });
-      const response = await client.request('POST', `${principalPath(id)}/resetsecret`, values['managed-identity'] === true ? { managedIdentity: true } : {});
-      printCredentials(io, values.json, response.body, target, 'Reset the secret of');
-    } finally {
-      target?.abandon();
-      client.close();
-    }
+    await issueCredentials(values, io, client, 'Reset the secret of', (c) =>
+      c.request('POST', `${principalPath(id)}/resetsecret`, values['managed-identity'] === true ? { managedIdentity: true } : {}));
   },
 };
+
+/**
+ * Create and reset-secret: the --out file is opened before the request (a file that cannot be written costs no
+ * principal and no secret), then the answer's credentials go into it or onto stdout.
+ */
+async function issueCredentials(
+  values: { out?: string | undefined; force?: boolean | undefined; json?: boolean | undefined },
+  io: Parameters<Command['run']>[1],
+  client: ReturnType<typeof connect>,
+  verb: string,
+  send: (client: ReturnType<typeof connect>) => Promise<{ body: unknown }>,
+): Promise<void> {
+  let target: PrivateOutputFile | undefined;
+  try {
+    target = values.out === undefined ? undefined : openPrivateOutputFile(values.out, { force: values.force === true, option: '--out' });
+    printCredentials(io, values.json, (await send(client)).body, target, verb);
+  } finally {
+    target?.abandon();
+    client.close();
+  }
+}
 
 function readCertificate(file: string): string {
   try {

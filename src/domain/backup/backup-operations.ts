@@ -46,7 +46,7 @@ function backupStart(name: 'fullBackup' | 'preFullBackup') {
       const jobId = newJobId();
       const stamp = new Date(now * 1000).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
       const folderName = `strongroom-backup-${stamp}-${jobId.slice(0, 8)}`;
-      const job = newJob(jobId, preCheck ? 'prebackup' : 'backup', now, preCheck ? undefined : `${location.storageResourceUri.replace(/\/+$/, '')}/${folderName}`);
+      const job = newJob(jobId, preCheck ? 'prebackup' : 'backup', now, preCheck ? undefined : folderUriIn(location, folderName));
       await startBackupJob(unit, job, now);
       unit.afterCommit(() => (preCheck ? env.backups.preBackup(job, location) : env.backups.backup(job, location, folderName)));
       return job;
@@ -76,7 +76,7 @@ function restoreStart(name: 'fullRestoreOperation' | 'preFullRestoreOperation') 
     async run({ input, now, env }, unit) {
       const location = locationOf(input.request?.sasTokenParameters);
       const folderName = folderNameOf(input.request?.folderToRestore, 'folderToRestore');
-      const job = newJob(newJobId(), preCheck ? 'prerestore' : 'restore', now, `${location.storageResourceUri.replace(/\/+$/, '')}/${folderName}`);
+      const job = newJob(newJobId(), preCheck ? 'prerestore' : 'restore', now, folderUriIn(location, folderName));
       await startBackupJob(unit, job, now);
       unit.afterCommit(() => (preCheck ? env.backups.preRestore(job, location, folderName) : env.backups.restore(job, location, folderName)));
       return job;
@@ -95,7 +95,7 @@ export const startSelectiveKeyRestore = writeOperation<{ name: string; request: 
   async run({ input, now, env }, unit) {
     const location = locationOf(input.request?.sasTokenParameters);
     const folderName = folderNameOf(input.request?.folder, 'folder');
-    const job = newJob(newJobId(), 'selectiveKeyRestore', now, `${location.storageResourceUri.replace(/\/+$/, '')}/${folderName}`);
+    const job = newJob(newJobId(), 'selectiveKeyRestore', now, folderUriIn(location, folderName));
     await startBackupJob(unit, job, now);
     unit.afterCommit(() => env.backups.restore(job, location, folderName, input.name));
     return job;
@@ -109,6 +109,11 @@ export const getRestoreStatus = readOperation<{ jobId: string }, BackupJob>({
   audit: (input) => ({ jobId: input.jobId }),
   run: ({ input, now }, store) => jobOfKinds(store, input.jobId, now, ['restore', 'prerestore', 'selectiveKeyRestore']),
 });
+
+/** The folder's URI as the client names it: the container (or directory) URL and the folder name. */
+function folderUriIn(location: BackupLocation, folderName: string): string {
+  return `${location.storageResourceUri.replace(/\/+$/, '')}/${folderName}`;
+}
 
 function newJob(jobId: string, kind: BackupJobKind, now: number, folderUri: string | undefined): BackupJob {
   const details = {

@@ -44,7 +44,7 @@ export const downloadSecurityDomain = writeOperation<{ body: unknown }, { value:
   scope: () => HSM_SCOPE,
   audit: (input, output) => ({ certificates: certificateCount(input.body), downloaded: output !== undefined }),
   async prepare({ input, env }) {
-    const { certificates, required } = asBadParameter(() => parseCertificateInfo(input.body));
+    const { certificates, required } = await asBadParameter(() => parseCertificateInfo(input.body));
     const domain = env.custody.domain;
     const key = domain.exportBytes();
     try {
@@ -107,7 +107,7 @@ export const uploadSecurityDomain = writeOperation<{ value: unknown }, SecurityD
     const storedKey = await store.settings.getSetting(TRANSFER_KEY_SETTING);
     if (storedKey === undefined) throw badParameter('This instance has no transfer key: GET /securitydomain/upload first, then build the blob for the key it returns');
     const transferKey = openTransferKey(custody.roots.nodeIdentity, JSON.parse(storedKey) as StoredTransferKey);
-    const secret = await asBadParameterAsync(() => openUploadBlob(input.value as string, transferKey));
+    const secret = await asBadParameter(() => openUploadBlob(input.value as string, transferKey));
     try {
       if (secret.key.length !== 32 || domainIdOf(secret.key) !== secret.id) throw badParameter('The security domain blob is corrupt or was tampered with');
       const domain = domainKeyFromBytes(secret.key);
@@ -168,16 +168,8 @@ async function readStatus(settings: SettingsReader, name: string, none: string):
   return raw === undefined ? { status: 'Failed', status_details: none } : (JSON.parse(raw) as SecurityDomainStatus);
 }
 
-function asBadParameter<T>(work: () => T): T {
-  try {
-    return work();
-  } catch (error) {
-    if (error instanceof SecurityDomainFormatError) throw badParameter(error.message);
-    throw error;
-  }
-}
-
-async function asBadParameterAsync<T>(work: () => Promise<T>): Promise<T> {
+/** The file format's errors are the client's: 400 BadParameter with their message. */
+async function asBadParameter<T>(work: () => T | Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
