@@ -28,6 +28,9 @@ import { registerHealthRoutes, type HealthReport } from './api/health/health-rou
 import { registerIdentityRoutes } from './api/identity/identity-routes.ts';
 import { registerManagedIdentityRoutes } from './api/identity/managed-identity-routes.ts';
 import { registerKeyRoutes } from './api/keys/key-routes.ts';
+import { registerAttestationRoutes } from './api/keys/attestation-routes.ts';
+import { registerReleaseRoutes } from './api/keys/release-routes.ts';
+import { registerRotationRoutes } from './api/keys/rotation-routes.ts';
 import type { ExternalIssuers } from './domain/identity/external-issuers.ts';
 import type { TokenService } from './domain/identity/token-service.ts';
 import type { Kernel } from './domain/kernel/kernel.ts';
@@ -132,6 +135,9 @@ export function buildApp(services: AppServices, options: AppOptions): FastifyIns
   registerHealthRoutes(app, services.health);
   const routeDeps = { kernel: services.kernel, clock: services.clock };
   registerKeyRoutes(app, routeDeps);
+  registerReleaseRoutes(app, routeDeps);
+  registerAttestationRoutes(app, routeDeps);
+  registerRotationRoutes(app, routeDeps);
   registerCryptoRoutes(app, routeDeps);
   registerSecurityDomainRoutes(app, routeDeps);
   registerBackupRoutes(app, routeDeps);

@@ -7,7 +7,13 @@ import { COMMON_OPTIONS, CommandFailure, commandHelp, parseOptions, UsageError, 
 import { auditExport } from './commands/audit-export.ts';
 import { auditQuery } from './commands/audit-query.ts';
 import { auditVerify } from './commands/audit-verify.ts';
+import { attestationRoot } from './commands/attestation-root.ts';
+import { attestationVerify } from './commands/attestation-verify.ts';
 import { backup } from './commands/backup.ts';
+import { byokBlob } from './commands/byok-blob.ts';
+import { jobsRun } from './commands/jobs-run.ts';
+import { keyDownload } from './commands/key-download.ts';
+import { keyImport } from './commands/key-import.ts';
 import { principalCreate, principalDelete, principalList, principalResetSecret, principalShow } from './commands/principal.ts';
 import { roleAssignmentCreate, roleAssignmentDelete, roleAssignmentList } from './commands/role-assignment.ts';
 import { roleDefinitionCreate, roleDefinitionDelete, roleDefinitionList } from './commands/role-definition.ts';
@@ -25,6 +31,9 @@ const COMMANDS: readonly Command<OptionSpecs>[] = [
   entry(roleAssignmentCreate), entry(roleAssignmentList), entry(roleAssignmentDelete),
   entry(roleDefinitionList), entry(roleDefinitionCreate), entry(roleDefinitionDelete),
   entry(auditVerify), entry(auditQuery), entry(auditExport),
+  entry(keyImport), entry(keyDownload), entry(byokBlob),
+  entry(attestationRoot), entry(attestationVerify),
+  entry(jobsRun),
 ];
 
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;

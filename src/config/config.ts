@@ -28,6 +28,10 @@ export interface Config {
   trustAudience: string | undefined;
   /** Whether every request is recorded in the audit log (off only to measure what it costs). */
   auditLog: boolean;
+  /** Attestation authorities whose tokens a secure key release accepts (exact issuer URLs, https). */
+  attestationAuthorities: string[];
+  /** Where key events (a version near expiry) are POSTed as CloudEvents; none by default. */
+  eventWebhook: string | undefined;
   host: string;
   port: number;
   /** Extra DNS names or IP addresses for the generated server certificate. */
@@ -126,6 +130,24 @@ const OPTIONS: readonly OptionSpec[] = [
         if (!/^https:\/\/[^\s]+$/.test(issuer) || !URL.canParse(issuer)) throw new ConfigError(`--trust-issuer ${issuer} is not an https URL`);
         c.trustIssuers.push(issuer);
       }
+    },
+  },
+  {
+    flag: '--attestation-authority', env: 'STRONGROOM_ATTESTATION_AUTHORITIES', value: 'ISSUER_URL',
+    description: 'Accept attestation tokens of this authority for secure key release (its exact iss URL, https; keys from its OpenID metadata). Repeatable; env: comma-separated.',
+    apply: (c, raw) => {
+      for (const authority of raw.split(',').map((item) => item.trim()).filter((item) => item !== '')) {
+        if (!/^https:\/\/[^\s]+$/.test(authority) || !URL.canParse(authority)) throw new ConfigError(`--attestation-authority ${authority} is not an https URL`);
+        c.attestationAuthorities.push(authority);
+      }
+    },
+  },
+  {
+    flag: '--event-webhook', env: 'STRONGROOM_EVENT_WEBHOOK', value: 'URL',
+    description: 'POST key events (a key version near expiry, from a rotation policy\'s Notify action) to this URL as CloudEvents, with retries.',
+    apply: (c, raw) => {
+      if (!/^https?:\/\/[^\s]+$/.test(raw) || !URL.canParse(raw)) throw new ConfigError(`--event-webhook ${raw} is not an http(s) URL`);
+      c.eventWebhook = raw;
     },
   },
   {
@@ -241,6 +263,8 @@ export function defaultConfig(): Config {
     trustIssuers: [],
     trustAudience: undefined,
     auditLog: true,
+    attestationAuthorities: [],
+    eventWebhook: undefined,
     host: '127.0.0.1',
     port: 8443,
     tlsNames: [],

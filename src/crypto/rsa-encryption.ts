@@ -15,7 +15,8 @@ import { DIGEST_ID, RSA_PADDING, withNativeFailure, withNativeFailureAsync } fro
 import { runsInline } from './rsa-scheduling.ts';
 
 export type RsaEncryptionScheme = 'rsa-oaep' | 'rsa-pkcs1';
-export type OaepHash = 'sha1' | 'sha256';
+/** SHA-384 is used only by the RSA-AES key wrap of release and export (rsa-aes-key-wrap.ts). */
+export type OaepHash = 'sha1' | 'sha256' | 'sha384';
 
 export function rsaEncrypt(
   publicKey: KeyObject,

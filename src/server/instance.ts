@@ -39,6 +39,7 @@ import { openStore, type StoreLocation } from '../storage/open-store.ts';
 import type { Store } from '../storage/store.ts';
 import { createCertificateAuthority, type CertificateAuthority } from '../tls/certificates.ts';
 import { checkDataDirectory } from './data-directory-checks.ts';
+import { openInstanceAttestation, type InstanceAttestation } from '../custody/instance-attestation.ts';
 
 export interface Instance {
   dataDir: string;
@@ -46,6 +47,8 @@ export interface Instance {
   tenantId: string;
   signingKey: SigningKey;
   certificateAuthority: CertificateAuthority;
+  /** Signs key attestations and released keys; its root is what `strongroom attestation root` exports. */
+  attestation: InstanceAttestation;
   roots: { nodeIdentity: RootOfTrust; keyMaterial: RootOfTrust; backup: RootOfTrust };
   custody: Custody;
 }
@@ -114,7 +117,8 @@ export async function openInstance(options: InstanceOptions): Promise<Instance> 
       // Public (0644), and a final newline, so that the file can be appended to another CA bundle.
       writeFileAtomically(paths.caCertificate, withFinalNewline(certificateAuthority.certificatePem), { mode: 0o644 });
     }
-    return { dataDir, store, tenantId, signingKey, certificateAuthority, roots, custody };
+    const attestation = await openInstanceAttestation(store, nodeIdentity);
+    return { dataDir, store, tenantId, signingKey, certificateAuthority, attestation, roots, custody };
   } catch (error) {
     await store.close();
     throw error;

@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { buildApp, type AppServices } from '../app.ts';
 import { JobRunner } from '../jobs/job-runner.ts';
 import { purgeJob } from '../jobs/purge-job.ts';
+import { rotationJob } from '../jobs/rotation-job.ts';
 import type { Config } from '../config/config.ts';
 import { DEFAULT_SERVER_NAMES, issueServerCertificate, type ServerCertificate } from '../tls/certificates.ts';
 import { ensureAdminPrincipal, refreshAuthorityHost } from './admin-principal.ts';
@@ -45,7 +46,7 @@ export async function serve(config: Config): Promise<void> {
   refreshAuthorityHost(config.dataDir, authorityHost(config.host, running.port));
   const jobs = new JobRunner({
     store: instance.store,
-    jobs: [purgeJob(services.kernel)],
+    jobs: [purgeJob(services.kernel), rotationJob(services.kernel)],
     clock: services.clock,
     onFailure: (job, error) => process.stderr.write(`Job ${job} failed: ${String(error)}\n`),
   });

@@ -7,6 +7,8 @@ import { isIP } from 'node:net';
 import type { AppServices } from '../app.ts';
 import { nodeHealth } from '../api/health/health-routes.ts';
 import type { Config } from '../config/config.ts';
+import { createKeyEvents } from '../domain/events/key-events.ts';
+import { AttestationAuthorities } from '../domain/identity/attestation-authorities.ts';
 import { ExternalIssuers } from '../domain/identity/external-issuers.ts';
 import { TokenService } from '../domain/identity/token-service.ts';
 import { createAuditLog } from '../domain/audit/create-audit-log.ts';
@@ -19,6 +21,9 @@ import { OperationMetrics } from '../domain/kernel/metrics.ts';
 import { Keystore } from '../keystore/keystore.ts';
 import { nowIntDate } from '../lib/intdate.ts';
 import type { Instance } from './instance.ts';
+
+/** The system caller runs the scheduled jobs (purge, rotation) and nothing else. */
+export const SYSTEM_ACTIONS = [OPERATIONS.purgeExpiredKeys.dataAction, OPERATIONS.runKeyRotationSchedule.dataAction];
 
 export function buildServices(instance: Instance, config: Config, servedCertificatePem: string): AppServices {
   const certificate = new X509Certificate(servedCertificatePem);
@@ -40,10 +45,10 @@ export function buildServices(instance: Instance, config: Config, servedCertific
     // A deleted principal, or a token of a credential generation a secret reset replaced, is no longer active.
     isActivePrincipal: async (id, generation) => (await store.reader.principals.getPrincipal(id))?.generation === generation,
   });
+  const events = createKeyEvents({ webhookUrl: config.eventWebhook });
   // This process's audit chain (domain/audit/): the kernel's sink, and the HTTP hook's (app.ts).
   const audit = config.auditLog ? createAuditLog({ store, custody }) : undefined;
-  // The system caller runs the scheduled jobs and nothing else.
-  const authorizer = new RbacAuthorizer({ roles: store.reader.roles, systemActions: [OPERATIONS.purgeExpiredKeys.dataAction] });
+  const authorizer = new RbacAuthorizer({ roles: store.reader.roles, systemActions: SYSTEM_ACTIONS });
   const kernel = new Kernel({
     store,
     env: {
@@ -51,6 +56,9 @@ export function buildServices(instance: Instance, config: Config, servedCertific
       retentionDays: config.retentionDays,
       custody,
       backups,
+      attestation: instance.attestation,
+      attestationAuthorities: new AttestationAuthorities({ authorities: config.attestationAuthorities }),
+      events,
       authorization: { changed: () => authorizer.changed(), principalChanged: (id) => tokens.forgetPrincipal(id) },
     },
     authorizer,

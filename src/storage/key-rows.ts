@@ -5,7 +5,7 @@
  * decoded first (`sqlite/rows.ts`).
  */
 import type { CurveName, KeyFamily, PublicJwk } from '../crypto/key-material.ts';
-import type { Deleted, KeyVersion, KeyVersionMeta, ReleasePolicy } from '../domain/keys/key-model.ts';
+import type { Deleted, KeyOrigin, KeyVersion, KeyVersionMeta, ReleasePolicy } from '../domain/keys/key-model.ts';
 import type { WholeKey } from './store.ts';
 
 export interface KeyVersionRow {
@@ -24,6 +24,7 @@ export interface KeyVersionRow {
   updated: number;
   tags: Record<string, string> | null;
   release_policy: ReleasePolicy | null;
+  origin: string | null;
   deleted_date: number | null;
   scheduled_purge_date: number | null;
   row_version: number;
@@ -33,7 +34,7 @@ export interface KeyVersionRow {
 
 export const META_COLUMNS = `k.name, v.version, v.family, v.key_size, v.curve, v.key_ops, v.enabled, v.nbf, v.exp,
   v.exportable, v.created, v.updated, v.tags, v.release_policy, k.deleted_date, k.scheduled_purge_date, v.seq,
-  v.row_version`;
+  v.row_version, v.origin`;
 export const RECORD_COLUMNS = `${META_COLUMNS}, v.public_jwk, v.sealed_material`;
 
 export function metaFromRow(row: KeyVersionRow): KeyVersionMeta {
@@ -54,6 +55,7 @@ export function metaFromRow(row: KeyVersionRow): KeyVersionMeta {
     },
     tags: row.tags ?? undefined,
     releasePolicy: row.release_policy ?? undefined,
+    origin: (row.origin ?? undefined) as KeyOrigin | undefined,
   };
 }
 

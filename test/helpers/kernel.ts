@@ -4,7 +4,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AuditEvent, AuditSink } from '../../src/domain/kernel/audit.ts';
-import { OPERATIONS } from '../../src/domain/kernel/catalogue.ts';
+import type { InstanceAttestation } from '../../src/custody/instance-attestation.ts';
+import { createKeyEvents, type KeyEvents } from '../../src/domain/events/key-events.ts';
+import { AttestationAuthorities } from '../../src/domain/identity/attestation-authorities.ts';
+import { SYSTEM_ACTIONS } from '../../src/server/services.ts';
 import type { CallerContext } from '../../src/domain/kernel/context.ts';
 import { BackupRunner } from '../../src/domain/backup/backup-runner.ts';
 import { Kernel } from '../../src/domain/kernel/kernel.ts';
@@ -42,7 +45,23 @@ export function testCustody(store: Store, options: { activated?: boolean } = {})
   return new Custody({ store, provider, domain, record, roots });
 }
 
-export function kernelFor(store: Store, options: { retentionDays?: number; root?: RootOfTrust; activated?: boolean } = {}) {
+/** What a test kernel uses when the test gives no attestation identity: refuses every use. */
+const NO_ATTESTATION: InstanceAttestation = {
+  rootCertificatePem: '',
+  chainPem: [],
+  signJws: () => { throw new Error('this test kernel has no instance attestation (pass options.attestation)'); },
+};
+
+export interface TestKernelOptions {
+  retentionDays?: number;
+  root?: RootOfTrust;
+  activated?: boolean;
+  attestation?: InstanceAttestation;
+  attestationAuthorities?: AttestationAuthorities;
+  events?: KeyEvents;
+}
+
+export function kernelFor(store: Store, options: TestKernelOptions = {}) {
   const clock = { now: 1_800_000_000 };
   const custody = testCustody(store, { activated: options.activated ?? true });
   // A root the test passes stays as the test set it (locked, say); otherwise the domain's own, unlocked.
@@ -50,10 +69,19 @@ export function kernelFor(store: Store, options: { retentionDays?: number; root?
   const audit = new RecordingAudit();
   const metrics = new OperationMetrics();
   const keystore = new Keystore(root);
-  const authorizer = new RbacAuthorizer({ roles: withTestAdministrator(store.reader.roles), systemActions: [OPERATIONS.purgeExpiredKeys.dataAction] });
+  const authorizer = new RbacAuthorizer({ roles: withTestAdministrator(store.reader.roles), systemActions: SYSTEM_ACTIONS });
   const kernel = new Kernel({
     store,
-    env: { keystore, retentionDays: options.retentionDays ?? 90, custody, backups: new BackupRunner({ store, custody, keystore, clock: () => clock.now }), authorization: { changed: () => authorizer.changed(), principalChanged: () => {} } },
+    env: {
+      keystore,
+      retentionDays: options.retentionDays ?? 90,
+      custody,
+      backups: new BackupRunner({ store, custody, keystore, clock: () => clock.now }),
+      attestation: options.attestation ?? NO_ATTESTATION,
+      attestationAuthorities: options.attestationAuthorities ?? new AttestationAuthorities({ authorities: [] }),
+      events: options.events ?? createKeyEvents({}),
+      authorization: { changed: () => authorizer.changed(), principalChanged: () => {} },
+    },
     authorizer,
     audit,
     metrics,

@@ -76,6 +76,8 @@ export const importKeyBodySchema = {
         kty: { type: 'string', maxLength: 16 },
         crv: { type: 'string', maxLength: 16 },
         key_ops: keyOperationsSchema,
+        // A BYOK transfer blob (domain/keys/key-transfer-blob.ts bounds its decoded size again).
+        key_hsm: { type: 'string', minLength: 1, maxLength: 90_000 },
         ...jwkMemberSchemas(),
       },
     },

@@ -23,6 +23,11 @@ export const AUDIT_OPERATION_NAMES: Readonly<Record<OperationName, string>> = {
   purgeDeletedKey: 'KeyPurge',
   backupKey: 'KeyBackup',
   restoreKey: 'KeyRestore',
+  release: 'KeyRelease',
+  getKeyAttestation: 'KeyGetAttestation',
+  rotateKey: 'KeyRotate',
+  getKeyRotationPolicy: 'KeyRotationPolicyGet',
+  updateKeyRotationPolicy: 'KeyRotationPolicyUpdate',
   sign: 'KeySign',
   verify: 'KeyVerify',
   encrypt: 'KeyEncrypt',
@@ -56,6 +61,7 @@ export const AUDIT_OPERATION_NAMES: Readonly<Record<OperationName, string>> = {
   resetPrincipalSecret: 'ServicePrincipalSecretReset',
   deletePrincipal: 'ServicePrincipalDelete',
   purgeExpiredKeys: 'KeyPurgeExpired',
+  runKeyRotationSchedule: 'KeyRotationScheduleRun',
 };
 
 /** Requests whose route performs no kernel operation. */

@@ -17,6 +17,9 @@ import { backupKey, restoreKeyBackup } from '../keys/key-backup.ts';
 import { createKey, importKey, updateKey } from '../keys/key-lifecycle.ts';
 import { deleteKey, purgeDeletedKey, purgeExpiredKeys, recoverDeletedKey } from '../keys/key-deletion.ts';
 import { getDeletedKey, getDeletedKeys, getKey, getKeys, getKeyVersions } from '../keys/key-reads.ts';
+import { getKeyAttestation } from '../keys/key-attestation.ts';
+import { releaseKey } from '../keys/key-release.ts';
+import { getKeyRotationPolicy, rotateKey, runKeyRotationSchedule, updateKeyRotationPolicy } from '../keys/key-rotation.ts';
 import { decryptWithKey, encryptWithKey, sign, unwrapKey, verify, wrapKey } from '../keys/key-use.ts';
 import { createPrincipal, deletePrincipal, getPrincipal, listPrincipals, resetPrincipalSecret } from '../principals/principal-operations.ts';
 import { getRandomBytes } from '../random/random-bytes.ts';
@@ -53,6 +56,12 @@ export const OPERATIONS = {
   purgeDeletedKey,
   backupKey,
   restoreKey: restoreKeyBackup,
+  // keys in and out, and their life cycle over time
+  release: releaseKey,
+  getKeyAttestation,
+  rotateKey,
+  getKeyRotationPolicy,
+  updateKeyRotationPolicy,
   // key use
   sign,
   verify,
@@ -93,6 +102,7 @@ export const OPERATIONS = {
   deletePrincipal,
   // scheduled jobs (the system caller; no route)
   purgeExpiredKeys,
+  runKeyRotationSchedule,
 } as const;
 
 export type OperationName = keyof typeof OPERATIONS;
@@ -100,6 +110,7 @@ export type OperationName = keyof typeof OPERATIONS;
 /** Operations no HTTP route names, and who calls them instead. */
 export const NON_HTTP_CALLERS: Readonly<Partial<Record<OperationName, string>>> = {
   purgeExpiredKeys: 'the purge job (src/jobs/purge-job.ts), as the system caller',
+  runKeyRotationSchedule: 'the rotation job (src/jobs/rotation-job.ts) and `strongroom jobs run rotation`, as the system caller',
 };
 
 export function isOperationName(name: string): name is OperationName {

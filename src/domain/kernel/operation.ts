@@ -15,6 +15,9 @@
 import type { KeyOperation } from '../../crypto/algorithms.ts';
 import type { IntDate } from '../../lib/intdate.ts';
 import type { Custody } from '../../custody/custody.ts';
+import type { InstanceAttestation } from '../../custody/instance-attestation.ts';
+import type { KeyEvents } from '../events/key-events.ts';
+import type { AttestationAuthorities } from '../identity/attestation-authorities.ts';
 import type { BackupRunner } from '../backup/backup-runner.ts';
 import type { Keystore } from '../../keystore/keystore.ts';
 import type { Readers, UnitOfWork } from '../../storage/store.ts';
@@ -31,6 +34,12 @@ export interface OperationEnvironment {
   readonly custody: Custody;
   /** Runs the full backups and restores this node started. */
   readonly backups: BackupRunner;
+  /** The instance's attestation identity: signs key attestations and released keys. */
+  readonly attestation: InstanceAttestation;
+  /** The attestation authorities a secure key release trusts (--attestation-authority). */
+  readonly attestationAuthorities: AttestationAuthorities;
+  /** Where key events (a version near expiry) go besides the audit log: the --event-webhook. */
+  readonly events: KeyEvents;
   /** Caches of who may do what: told when a role change, or a principal's deletion or reset, has committed here. */
   readonly authorization: { changed(): void; principalChanged(principalId: string): void };
 }

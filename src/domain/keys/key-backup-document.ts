@@ -7,7 +7,7 @@
 import { exportPrivateBytes, materialFromPrivateBytes, publicJwk } from '../../crypto/key-encoding.ts';
 import type { KeyFamily } from '../../crypto/key-material.ts';
 import type { Keystore } from '../../keystore/keystore.ts';
-import type { DeletionInfo, KeyAttributes, KeyVersion, ReleasePolicy } from './key-model.ts';
+import type { DeletionInfo, KeyAttributes, KeyOrigin, KeyVersion, ReleasePolicy } from './key-model.ts';
 
 const FORMAT = 'strongroom.key-backup/1';
 
@@ -18,6 +18,7 @@ interface BackedUpVersion {
   attributes: KeyAttributes;
   tags?: Record<string, string> | undefined;
   releasePolicy?: ReleasePolicy | undefined;
+  origin?: KeyOrigin | undefined;
   /** base64 of the private form (PKCS#8 DER, or the raw secret of an oct key). */
   privateKey: string;
 }
@@ -49,6 +50,7 @@ export function keyBackupDocument(name: string, versions: readonly KeyVersion[],
           attributes: version.attributes,
           tags: version.tags,
           releasePolicy: version.releasePolicy,
+          origin: version.origin,
           privateKey: privateBytes.toString('base64'),
         };
       } finally {
@@ -89,6 +91,7 @@ export function versionsFromBackup(plaintext: Buffer, keystore: Keystore): { nam
         attributes: backedUp.attributes,
         tags: backedUp.tags,
         releasePolicy: backedUp.releasePolicy,
+        origin: ['generated', 'imported', 'byok'].includes(backedUp.origin ?? '') ? backedUp.origin : undefined,
         publicJwk: publicJwk(material),
         sealedMaterial: keystore.seal(name, backedUp.version, material),
         rowVersion: 0,

@@ -17,7 +17,7 @@ import type { Readers, UnitOfWork } from '../../storage/store.ts';
 import { writeOperation, type OperationCall } from '../kernel/operation.ts';
 import { DataActions } from '../rbac/data-actions.ts';
 import { attributesPatch, newKeyAttributes, releasePolicyOf, type KeyPropertiesRequest } from './key-attributes.ts';
-import type { KeyVersion } from './key-model.ts';
+import type { KeyOrigin, KeyVersion } from './key-model.ts';
 import { assertValidKeyName, emptyAsLatest, newKeyVersion } from './key-names.ts';
 import { keyFields, keyScope } from './key-scope.ts';
 import { keyFamilyOf, keyOperationsFor, keySpecOf, type KeySpecRequest } from './key-types.ts';
@@ -56,7 +56,7 @@ export const createKey = writeOperation<NewVersionInput<CreateKeyRequest>, KeyVe
   prepare(call, store) {
     assertValidKeyName(call.input.name);
     const spec = keySpecOf(call.input.request);
-    return prepareVersion(call, store, spec.family, call.input.request.key_ops, () => generateKeyMaterial(spec));
+    return prepareVersion(call, store, spec.family, call.input.request.key_ops, () => generateKeyMaterial(spec), 'generated');
   },
   run: (_call, unit, version) => storeVersion(unit, version),
 });
@@ -73,7 +73,7 @@ export const importKey = writeOperation<NewVersionInput<ImportKeyRequest>, KeyVe
       throw badParameter('Importing a BYOK transfer blob (key_hsm) is not supported yet; import a JSON Web Key with its private members.');
     }
     const family = keyFamilyOf(request.key.kty);
-    return prepareVersion(call, store, family, request.key.key_ops, () => importJwk(family, request.key));
+    return prepareVersion(call, store, family, request.key.key_ops, () => importJwk(family, request.key), 'imported');
   },
   run: (_call, unit, version) => storeVersion(unit, version),
 });
@@ -100,17 +100,18 @@ export const updateKey = writeOperation<UpdateKeyInput, KeyVersion>({
  * and the name is checked against soft-deleted keys before the material is made (generating an RSA-4096 key takes
  * seconds).
  */
-async function prepareVersion(
+export async function prepareVersion(
   call: OperationCall<NewVersionInput<KeyPropertiesRequest>>,
   store: Readers,
   family: KeyFamily,
   requestedOps: readonly string[] | undefined,
   makeMaterial: () => Promise<KeyMaterial>,
+  origin: KeyOrigin,
 ): Promise<KeyVersion> {
   const keyOps = keyOperationsFor(family, requestedOps);
   const properties = newVersionProperties(call.input.request, call.now);
   await assertNameNotDeleted(store, call.input.name);
-  return sealedVersion(call, await makeMaterial(), keyOps, properties);
+  return sealedVersion(call, await makeMaterial(), keyOps, { ...properties, origin });
 }
 
 function newVersionProperties(request: KeyPropertiesRequest, now: IntDate) {
@@ -127,7 +128,7 @@ function sealedVersion(
   call: OperationCall<{ name: string }>,
   material: KeyMaterial,
   keyOps: string[],
-  properties: Pick<KeyVersion, 'attributes' | 'tags' | 'releasePolicy'>,
+  properties: Pick<KeyVersion, 'attributes' | 'tags' | 'releasePolicy' | 'origin'>,
 ): KeyVersion {
   const { name } = call.input;
   const version = newKeyVersion();
@@ -145,7 +146,7 @@ function sealedVersion(
   };
 }
 
-async function storeVersion(unit: UnitOfWork, version: KeyVersion): Promise<KeyVersion> {
+export async function storeVersion(unit: UnitOfWork, version: KeyVersion): Promise<KeyVersion> {
   if ((await unit.keys.addKeyVersion(version)) === 'name-is-deleted') throw keyIsDeletedButRecoverable(version.name);
   // A later version of an existing key keeps the name the key was first created with.
   return (await unit.keys.getKeyVersion(version.name, version.version)) ?? version;

@@ -25,6 +25,13 @@ export interface ReleasePolicy {
   data: string;
 }
 
+/**
+ * How a version's material came to be inside the boundary: generated here (create, rotate), imported as a JSON
+ * Web Key (plaintext over TLS), or imported from a BYOK transfer blob (wrapped end to end). Key attestation
+ * states it. Versions stored before this was recorded have none.
+ */
+export type KeyOrigin = 'generated' | 'imported' | 'byok';
+
 /** What listings need: no key material, sealed or public. */
 export interface KeyVersionMeta {
   name: string;
@@ -36,6 +43,7 @@ export interface KeyVersionMeta {
   attributes: KeyAttributes;
   tags?: Record<string, string> | undefined;
   releasePolicy?: ReleasePolicy | undefined;
+  origin?: KeyOrigin | undefined;
 }
 
 export interface KeyVersion extends KeyVersionMeta {

@@ -19,6 +19,8 @@ export const DataActions = {
   unwrapKey: `${PREFIX}/keys/unwrap/action`,
   sign: `${PREFIX}/keys/sign/action`,
   verify: `${PREFIX}/keys/verify/action`,
+  releaseKey: `${PREFIX}/keys/release/action`,
+  rotateKey: `${PREFIX}/keys/rotate/action`,
   randomBytes: `${PREFIX}/rng/action`,
   backupKey: `${PREFIX}/keys/backup/action`,
   restoreKey: `${PREFIX}/keys/restore/action`,

@@ -125,4 +125,8 @@ export const postgresMigrations: readonly string[] = [
     head_hash text NOT NULL
   );
   `,
+  `
+  -- How a version's material entered the boundary (generated, imported, byok); NULL for older versions.
+  ALTER TABLE key_versions ADD COLUMN origin text;
+  `,
 ];

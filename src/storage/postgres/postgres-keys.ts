@@ -65,8 +65,8 @@ export class PostgresKeys implements KeyRepository {
     this.#onWrite(nameLc);
     await this.#sql.count(
       `INSERT INTO key_versions (name_lc, version, family, key_size, curve, key_ops, public_jwk, sealed_material,
-         enabled, nbf, exp, exportable, created, updated, tags, release_policy)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+         enabled, nbf, exp, exportable, created, updated, tags, release_policy, origin)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
       [
         nameLc,
         record.version,
@@ -84,6 +84,7 @@ export class PostgresKeys implements KeyRepository {
         record.attributes.updated,
         jsonOrNull(record.tags),
         jsonOrNull(record.releasePolicy),
+        record.origin ?? null,
       ],
     );
     return 'added';

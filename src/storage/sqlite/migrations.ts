@@ -113,4 +113,8 @@ export const sqliteMigrations: readonly string[] = [
     head_hash TEXT NOT NULL
   ) STRICT;
   `,
+  `
+  -- How a version's material entered the boundary (generated, imported, byok); NULL for older versions.
+  ALTER TABLE key_versions ADD COLUMN origin TEXT;
+  `,
 ];

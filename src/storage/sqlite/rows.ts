@@ -24,6 +24,7 @@ export interface KeyVersionRow {
   updated: number;
   tags: string | null;
   release_policy: string | null;
+  origin: string | null;
   deleted_date: number | null;
   scheduled_purge_date: number | null;
   row_version: number;

@@ -43,8 +43,8 @@ export class SqliteKeys implements KeyRepository {
     if (key === undefined) this.#sql('INSERT INTO keys (name_lc, name) VALUES (?, ?)').run(nameLc, record.name);
     this.#sql(
       `INSERT INTO key_versions (name_lc, version, family, key_size, curve, key_ops, public_jwk, sealed_material,
-         enabled, nbf, exp, exportable, created, updated, tags, release_policy)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         enabled, nbf, exp, exportable, created, updated, tags, release_policy, origin)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       nameLc,
       record.version,
@@ -62,6 +62,7 @@ export class SqliteKeys implements KeyRepository {
       record.attributes.updated,
       jsonOrNull(record.tags),
       jsonOrNull(record.releasePolicy),
+      record.origin ?? null,
     );
     return 'added';
   }
