@@ -34,7 +34,7 @@ export interface RequestAuditEvent {
 /** The `fields` members operations declare that a record keeps; anything else is dropped. */
 export const AUDIT_FIELD_NAMES: ReadonlySet<string> = new Set([
   'key', 'version', 'alg', 'count', 'certificates', 'downloaded', 'transferKey', 'uploaded',
-  'roleDefinition', 'roleAssignment', 'principal', 'jobId', 'purged',
+  'roleDefinition', 'roleAssignment', 'principal', 'jobId', 'purged', 'kek', 'kekVersion', 'authority',
 ]);
 
 const MAX_STRING = 256;

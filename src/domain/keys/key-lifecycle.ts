@@ -1,5 +1,6 @@
 /**
- * Operations that make or change key versions: createKey, importKey, updateKey (Key Vault's names).
+ * Operations that make or change key versions: createKey, importKey, updateKey (Key Vault's names). importKey
+ * takes a JSON Web Key with its private members, or a BYOK transfer blob in `key.key_hsm` (byok-import.ts).
  *
  * createKey and importKey do their expensive work (generation, a JWK's consistency proof, sealing) in
  * `prepare`, before the unit of work opens; the unit then only checks the name and stores the version.
@@ -11,16 +12,17 @@ import { publicJwk } from '../../crypto/key-encoding.ts';
 import { generateKeyMaterial } from '../../crypto/key-generation.ts';
 import { importJwk } from '../../crypto/jwk-import.ts';
 import type { KeyFamily, KeyMaterial } from '../../crypto/key-material.ts';
-import { badParameter, keyIsDeletedButRecoverable, keyNotFound } from '../../errors/errors.ts';
+import { keyIsDeletedButRecoverable, keyNotFound } from '../../errors/errors.ts';
 import type { IntDate } from '../../lib/intdate.ts';
 import type { Readers, UnitOfWork } from '../../storage/store.ts';
 import { writeOperation, type OperationCall } from '../kernel/operation.ts';
 import { DataActions } from '../rbac/data-actions.ts';
+import { byokMaterial, kekAuditFields } from './byok-import.ts';
 import { attributesPatch, newKeyAttributes, releasePolicyOf, type KeyPropertiesRequest } from './key-attributes.ts';
 import type { KeyOrigin, KeyVersion } from './key-model.ts';
 import { assertValidKeyName, emptyAsLatest, newKeyVersion } from './key-names.ts';
 import { keyFields, keyScope } from './key-scope.ts';
-import { keyFamilyOf, keyOperationsFor, keySpecOf, type KeySpecRequest } from './key-types.ts';
+import { keyFamilyOf, keyOperationsFor, keyOperationsForUpdate, keySpecOf, type KeySpecRequest } from './key-types.ts';
 
 export interface CreateKeyRequest extends KeySpecRequest, KeyPropertiesRequest {
   key_ops?: string[] | undefined;
@@ -65,14 +67,15 @@ export const importKey = writeOperation<NewVersionInput<ImportKeyRequest>, KeyVe
   name: 'importKey',
   dataAction: DataActions.importKey,
   scope: (input) => keyScope(input.name),
-  audit: newVersionAudit,
+  // A BYOK import also records the key-exchange key version its blob names.
+  audit: (input, output) => ({ ...newVersionAudit(input, output), ...kekAuditFields(input.request?.key) }),
   prepare(call, store) {
     const { name, request } = call.input;
     assertValidKeyName(name);
-    if (request.key['key_hsm'] !== undefined) {
-      throw badParameter('Importing a BYOK transfer blob (key_hsm) is not supported yet; import a JSON Web Key with its private members.');
-    }
     const family = keyFamilyOf(request.key.kty);
+    if (request.key['key_hsm'] !== undefined) {
+      return prepareVersion(call, store, family, request.key.key_ops, () => byokMaterial(call, store, family, request.key), 'byok');
+    }
     return prepareVersion(call, store, family, request.key.key_ops, () => importJwk(family, request.key), 'imported');
   },
   run: (_call, unit, version) => storeVersion(unit, version),
@@ -87,7 +90,7 @@ export const updateKey = writeOperation<UpdateKeyInput, KeyVersion>({
     const { name, version, request } = call.input;
     const current = await unit.keys.getKeyVersion(name, emptyAsLatest(version));
     if (current === undefined) throw keyNotFound(name, version);
-    const keyOps = request.key_ops === undefined ? undefined : keyOperationsFor(current.family, request.key_ops);
+    const keyOps = request.key_ops === undefined ? undefined : keyOperationsForUpdate(current, request.key_ops);
     const patch = attributesPatch(current, { ...request, key_ops: keyOps }, call.now);
     const updated = await unit.keys.updateKeyVersion(name, current.version, current.rowVersion, patch);
     if (updated === undefined) throw keyNotFound(name, version);

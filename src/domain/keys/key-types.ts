@@ -109,6 +109,7 @@ function oneOf(value: number, allowed: readonly number[], what: string): number 
 /** Validates requested operations for a family (duplicates dropped), or gives the family's default. */
 export function keyOperationsFor(family: KeyFamily, requested: readonly string[] | undefined): string[] {
   if (requested === undefined) return [...DEFAULT_OPERATIONS[family]];
+  if (requested.includes(KEY_EXCHANGE_OPERATION)) return keyExchangeOperations(family, requested);
   const allowed: readonly string[] = ALLOWED_OPERATIONS[family];
   for (const operation of requested) {
     if (!allowed.includes(operation)) {
@@ -116,4 +117,42 @@ export function keyOperationsFor(family: KeyFamily, requested: readonly string[]
     }
   }
   return [...new Set(requested)];
+}
+
+/**
+ * A key-exchange key (KEK, reference §3.5) is an RSA key whose only operation is `import`: it unwraps BYOK
+ * transfer blobs inside the service and can do nothing else, so its private key never decrypts or signs
+ * anything a caller chose.
+ */
+export const KEY_EXCHANGE_OPERATION = 'import';
+
+export function isKeyExchangeKey(keyOps: readonly string[]): boolean {
+  return keyOps.includes(KEY_EXCHANGE_OPERATION);
+}
+
+function keyExchangeOperations(family: KeyFamily, requested: readonly string[]): string[] {
+  if (family !== 'RSA') {
+    throw badParameter(`The operation 'import' is only valid for an RSA-HSM key-exchange key; ${WIRE_KEY_TYPE[family]} keys cannot have it.`);
+  }
+  const others = requested.filter((operation) => operation !== KEY_EXCHANGE_OPERATION);
+  if (others.length > 0) {
+    throw badParameter(`A key-exchange key (key_ops 'import') can do nothing else: key_ops must be exactly ["import"], without ${[...new Set(others)].join(', ')}.`);
+  }
+  return [KEY_EXCHANGE_OPERATION];
+}
+
+/**
+ * The operations of an update: the same rules as for a new key, and a key's role as a key-exchange key is
+ * fixed when it is made (an update can neither give a KEK other operations nor turn another key into one).
+ */
+export function keyOperationsForUpdate(current: { family: KeyFamily; keyOps: readonly string[] }, requested: readonly string[]): string[] {
+  const wasKek = isKeyExchangeKey(current.keyOps);
+  if (wasKek && !requested.includes(KEY_EXCHANGE_OPERATION)) {
+    throw badParameter(`This key is a key-exchange key: its key_ops must stay ["import"]; create another key for other operations.`);
+  }
+  const keyOps = keyOperationsFor(current.family, requested);
+  if (!wasKek && isKeyExchangeKey(keyOps)) {
+    throw badParameter(`A key becomes a key-exchange key only when it is created with key_ops ["import"]; an update cannot make it one.`);
+  }
+  return keyOps;
 }
