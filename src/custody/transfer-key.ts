@@ -6,7 +6,7 @@
  * of a cluster can open an upload made for a key another node handed out.
  */
 import 'reflect-metadata'; // @peculiar/x509 resolves its services through tsyringe, which needs the polyfill first.
-import { createHash, createPrivateKey, webcrypto, X509Certificate, type KeyObject } from 'node:crypto';
+import { createHash, webcrypto, X509Certificate, type KeyObject } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import type { RootOfTrust } from '../keystore/root-of-trust.ts';
 
@@ -70,10 +70,5 @@ export async function createTransferKey(root: RootOfTrust, now = new Date()): Pr
 }
 
 export function openTransferKey(root: RootOfTrust, stored: StoredTransferKey): { privateKey: KeyObject; x5tS256: string } {
-  const pkcs8 = root.unseal(Buffer.from(stored.sealedPrivateKey, 'base64'), TRANSFER_KEY_SETTING);
-  try {
-    return { privateKey: createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }), x5tS256: stored.jwk['x5t#S256'] };
-  } finally {
-    pkcs8.fill(0);
-  }
+  return { privateKey: root.unsealPrivateKey(stored.sealedPrivateKey, TRANSFER_KEY_SETTING), x5tS256: stored.jwk['x5t#S256'] };
 }

@@ -9,6 +9,7 @@
  * A root may hold several keys: new blobs are sealed under the current one, and each blob is opened with the key
  * it names (so blobs survive a re-wrap or a rotation of the root's keys).
  */
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { SealedBlobError, sealedBy, type SealingKey } from './sealing-key.ts';
 
 export class RootOfTrustLockedError extends Error {
@@ -61,4 +62,14 @@ export class RootOfTrust {
     if (key === undefined) throw new SealedBlobError();
     return key.unseal(sealed, context);
   }
+  /** A PKCS#8 private key sealed under this root (base64, as settings hold it), opened; its DER is zeroed. */
+  unsealPrivateKey(sealedBase64: string, context: string): KeyObject {
+    const der = this.unseal(Buffer.from(sealedBase64, 'base64'), context);
+    try {
+      return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+    } finally {
+      der.fill(0);
+    }
+  }
+
 }

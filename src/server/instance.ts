@@ -23,7 +23,7 @@
  * The process that starts the service opens the instance with `initialize` (create what is missing, migrate
  * the schema); worker processes open it read-only in that respect.
  */
-import { createPrivateKey, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { nativeAddon } from '../crypto/native.ts';
@@ -138,12 +138,7 @@ async function openSigningKey(store: Store, root: RootOfTrust): Promise<SigningK
     const privateKey = createSigningKey().export({ format: 'der', type: 'pkcs8' });
     return root.seal(privateKey, SETTINGS.signingKey).toString('base64');
   });
-  const der = root.unseal(Buffer.from(sealed, 'base64'), SETTINGS.signingKey);
-  try {
-    return await describeSigningKey(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }));
-  } finally {
-    der.fill(0);
-  }
+  return describeSigningKey(root.unsealPrivateKey(sealed, SETTINGS.signingKey));
 }
 
 async function sealedCertificateAuthority(root: RootOfTrust) {

@@ -110,6 +110,16 @@ const responseAttributes = {
     recoveryLevel: { type: 'string' },
     exportable: { type: 'boolean' },
     hsmPlatform: { type: 'string' },
+    // Only getKeyAttestation sets it (reference §3.7); each member is base64url text.
+    attestation: {
+      type: 'object',
+      properties: {
+        certificatePemFile: { type: 'string' },
+        privateKeyAttestation: { type: 'string' },
+        publicKeyAttestation: { type: 'string' },
+        version: { type: 'string' },
+      },
+    },
   },
 } as const;
 

@@ -7,7 +7,7 @@
  * custody/node-identity-settings.ts, so an upload of another domain can re-seal it). Created once, cluster-safe:
  * every process that finds it missing creates one and `putSettingIfAbsent` keeps the first.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import type { RootOfTrust } from '../../keystore/root-of-trust.ts';
 import type { SettingsReader, Store } from '../../storage/store.ts';
 
@@ -56,13 +56,7 @@ export async function openAuditSigner(store: Store, root: RootOfTrust): Promise<
     stored = await store.transaction((unit) => unit.settings.putSettingIfAbsent(AUDIT_KEY_SETTING, created));
   }
   const parsed = JSON.parse(stored) as StoredAuditKey;
-  const der = root.unseal(Buffer.from(parsed.sealedPrivateKey, 'base64'), AUDIT_KEY_SETTING);
-  let key: KeyObject;
-  try {
-    key = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
-  } finally {
-    der.fill(0);
-  }
+  const key = root.unsealPrivateKey(parsed.sealedPrivateKey, AUDIT_KEY_SETTING);
   if (auditKeyId(createPublicKey(key)) !== parsed.keyId) throw new Error('the audit key setting does not match its sealed private key');
   return {
     keyId: parsed.keyId,
