@@ -38,4 +38,6 @@ export type InnerErrorCode =
   | 'KeyNotYetValid'
   | 'KeyExpired'
   | 'InvalidToken'
-  | 'TokenExpired';
+  | 'TokenExpired'
+  /** A release target (attestation token) that cannot be verified, as Azure answers it. */
+  | 'AccessDenied';

@@ -5,7 +5,10 @@
  * parse every object from them and follow them back to the same origin.
  */
 import { WIRE_KEY_TYPE } from '../../domain/keys/key-types.ts';
+import type { AttestedKey } from '../../domain/keys/key-attestation.ts';
+import { STRONGROOM_HSM_PLATFORM } from '../../domain/keys/key-attestation-statement.ts';
 import type { Deleted, KeyAttributes, KeyVersion, KeyVersionMeta } from '../../domain/keys/key-model.ts';
+import { wireKeyAttributes } from '../../domain/keys/key-attributes-wire.ts';
 
 export interface Presentation {
   /** `https://host[:port]` as the client addressed the service. */
@@ -29,6 +32,12 @@ export function toKeyBundle(record: KeyVersion, view: Presentation) {
     ...(record.tags === undefined ? {} : { tags: record.tags }),
     ...(record.releasePolicy === undefined ? {} : { release_policy: record.releasePolicy }),
   };
+}
+
+/** The key bundle of getKeyAttestation: `attributes` carry `hsmPlatform` and the signed `attestation`. */
+export function toAttestedKeyBundle(attested: AttestedKey, view: Presentation) {
+  const bundle = toKeyBundle(attested.record, view);
+  return { ...bundle, attributes: { ...bundle.attributes, hsmPlatform: STRONGROOM_HSM_PLATFORM, attestation: attested.attestation } };
 }
 
 export function toDeletedKeyBundle(record: Deleted<KeyVersion>, view: Presentation) {
@@ -57,15 +66,5 @@ function deletionFields(meta: Deleted<KeyVersionMeta>, view: Presentation) {
 }
 
 function toAttributes(attributes: KeyAttributes, view: Presentation) {
-  return {
-    enabled: attributes.enabled,
-    ...(attributes.nbf === undefined ? {} : { nbf: attributes.nbf }),
-    ...(attributes.exp === undefined ? {} : { exp: attributes.exp }),
-    created: attributes.created,
-    updated: attributes.updated,
-    recoverableDays: view.retentionDays,
-    // Purge protection is off: deleted keys can be purged by a caller before their retention ends.
-    recoveryLevel: view.retentionDays === 90 ? 'Recoverable+Purgeable' : 'CustomizedRecoverable+Purgeable',
-    exportable: attributes.exportable,
-  };
+  return wireKeyAttributes(attributes, view.retentionDays);
 }

@@ -2,7 +2,9 @@
  * The rules for a key version's attributes and release policy, on create/import and on update.
  *
  * - `exportable` needs a release policy, and once false it can never become true (an HSM's EXTRACTABLE=0).
- * - An immutable release policy can never be changed again.
+ * - An immutable release policy can never be changed again (nor removed: no request can remove a policy).
+ * - A release policy must follow the Managed HSM grammar (release-policy.ts), checked after the rules above so
+ *   that their messages (Azure's AKV.SKR texts) win.
  * - `exp` must be later than `nbf` when both are set.
  * Read-only attributes a client echoes back (`created`, `recoveryLevel`...) are ignored, as the service does.
  */
@@ -10,6 +12,7 @@ import { badParameter } from '../../errors/errors.ts';
 import { decodeBase64Lenient } from '../../lib/base64url.ts';
 import type { IntDate } from '../../lib/intdate.ts';
 import type { KeyAttributes, KeyVersion, KeyVersionPatch, ReleasePolicy } from './key-model.ts';
+import { parseReleasePolicyData } from './release-policy.ts';
 
 export interface AttributesRequest {
   enabled?: boolean | undefined;
@@ -52,6 +55,7 @@ export function newKeyAttributes(
   if (!attributes.exportable && releasePolicy !== undefined) {
     throw badParameter('AKV.SKR.1005: Non-exportable keys must not have release policy.');
   }
+  if (releasePolicy !== undefined) parseReleasePolicyData(releasePolicy.data);
   assertValidityWindow(attributes.nbf, attributes.exp);
   return attributes;
 }
@@ -89,6 +93,7 @@ export function attributesPatch(
   if (!exportable && releasePolicy !== undefined) {
     throw badParameter('AKV.SKR.1005: Non-exportable keys must not have release policy.');
   }
+  if (releasePolicy !== undefined) parseReleasePolicyData(releasePolicy.data);
   const nbf = attributes.nbf === undefined ? current.attributes.nbf : (attributes.nbf ?? undefined);
   const exp = attributes.exp === undefined ? current.attributes.exp : (attributes.exp ?? undefined);
   assertValidityWindow(nbf, exp);

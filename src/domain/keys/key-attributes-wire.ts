@@ -1,0 +1,19 @@
+/**
+ * A key version's attributes as Key Vault renders them (KeyAttributes): what a key bundle carries, over HTTP
+ * (api/keys/key-bundles.ts) and inside the signed answer of a secure key release (release-answer.ts).
+ */
+import type { KeyAttributes } from './key-model.ts';
+
+export function wireKeyAttributes(attributes: KeyAttributes, retentionDays: number) {
+  return {
+    enabled: attributes.enabled,
+    ...(attributes.nbf === undefined ? {} : { nbf: attributes.nbf }),
+    ...(attributes.exp === undefined ? {} : { exp: attributes.exp }),
+    created: attributes.created,
+    updated: attributes.updated,
+    recoverableDays: retentionDays,
+    // Purge protection is off: deleted keys can be purged by a caller before their retention ends.
+    recoveryLevel: retentionDays === 90 ? 'Recoverable+Purgeable' : 'CustomizedRecoverable+Purgeable',
+    exportable: attributes.exportable,
+  };
+}
