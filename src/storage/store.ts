@@ -25,6 +25,8 @@ import type { IntDate } from '../lib/intdate.ts';
 import type { JobRecord, JobRun } from '../jobs/job-model.ts';
 import type { RoleAssignment, RoleDefinition } from '../domain/rbac/role-model.ts';
 import type { AuditChainHead, AuditQuery, AuditRecord } from '../domain/audit/audit-record.ts';
+import type { RotationCandidate, RotationPolicy, StoredRotationPolicy } from '../domain/keys/rotation-policy.ts';
+import type { KeyEventAttempt, KeyEventRecord } from '../domain/events/key-event-record.ts';
 
 /** Keyset paging: `after` is the opaque position returned with the previous page. */
 export interface PageRequest {
@@ -111,9 +113,10 @@ export interface JobRepository extends JobReader {
   /**
    * Takes the job's lease for `holder` until `until` when the job is due (no next run recorded, or it is not
    * later than `now`) and the lease is free, expired or already held by `holder`; true when `holder` holds it
-   * now. Two nodes asking at once, or one after the other ran the job: exactly one run.
+   * now. Two nodes asking at once, or one after the other ran the job: exactly one run. `evenIfNotDue` skips the
+   * schedule check (an operator's `strongroom jobs run`), never the lease check.
    */
-  tryAcquireLease(name: string, holder: string, now: IntDate, until: IntDate): Promise<boolean>;
+  tryAcquireLease(name: string, holder: string, now: IntDate, until: IntDate, options?: { evenIfNotDue?: boolean | undefined }): Promise<boolean>;
   /** Records a finished run and gives the lease up; ignored unless `holder` holds the lease. */
   recordRun(name: string, holder: string, run: JobRun): Promise<boolean>;
 }
@@ -159,6 +162,42 @@ export interface AuditRepository extends AuditReader {
   appendAuditRecords(chainId: string, build: (head: AuditChainHead | undefined) => readonly AuditRecord[]): Promise<void>;
 }
 
+/**
+ * Rotation policies, one per key name (they outlive versions; soft-deleted and purged with the key), and the
+ * scheduler's marks on them: which version it last rotated away from and which it last notified, each taken by a
+ * compare-and-set so that two schedulers racing (or a retried unit) do it once.
+ */
+export interface RotationPolicyReader {
+  /** The policy of an active key; undefined when there is none (or the key is deleted or missing). */
+  getRotationPolicy(name: string): Promise<StoredRotationPolicy | undefined>;
+  /**
+   * Active keys whose policy has at least one action, with their latest version's times, ordered by lower-cased
+   * name (`after` = the previous page's last lower-cased name). A query over policies: no key material is read.
+   */
+  listRotationCandidates(page: PageRequest): Promise<Page<RotationCandidate>>;
+}
+export interface RotationPolicyRepository extends RotationPolicyReader {
+  /** Creates or replaces the policy of an active key (keeping `created` and the marks); undefined when there is no such key. */
+  putRotationPolicy(name: string, policy: RotationPolicy, now: IntDate): Promise<StoredRotationPolicy | undefined>;
+  /** Marks `fromVersion` as rotated away from; false when it already was (or the key has no policy). */
+  claimRotation(name: string, fromVersion: string): Promise<boolean>;
+  /** Marks `version` as notified near its expiry; false when it already was (or the key has no policy). */
+  claimNotification(name: string, version: string): Promise<boolean>;
+}
+
+/** The outbox of key events for the webhook (`domain/events/`). */
+export interface KeyEventReader {
+  /** Pending events whose next attempt is due by `now`, oldest first. */
+  listPendingKeyEvents(now: IntDate, limit: number): Promise<KeyEventRecord[]>;
+  getKeyEvent(id: string): Promise<KeyEventRecord | undefined>;
+}
+export interface KeyEventRepository extends KeyEventReader {
+  /** Adds a pending event, due at once. */
+  addKeyEvent(event: { id: string; time: IntDate; body: string }): Promise<void>;
+  /** Records an attempt's outcome; false (nothing changed) unless the event is still pending. */
+  recordKeyEventAttempt(id: string, attempt: KeyEventAttempt): Promise<boolean>;
+}
+
 export interface Readers {
   keys: KeyReader;
   audit: AuditReader;
@@ -166,6 +205,8 @@ export interface Readers {
   principals: PrincipalReader;
   settings: SettingsReader;
   jobs: JobReader;
+  rotationPolicies: RotationPolicyReader;
+  keyEvents: KeyEventReader;
 }
 
 export interface UnitOfWork {
@@ -175,6 +216,8 @@ export interface UnitOfWork {
   principals: PrincipalRepository;
   settings: SettingsRepository;
   jobs: JobRepository;
+  rotationPolicies: RotationPolicyRepository;
+  keyEvents: KeyEventRepository;
   /** Runs `callback` once the unit has committed (never if it rolls back): cache invalidation, notifications. */
   afterCommit(callback: () => void): void;
 }

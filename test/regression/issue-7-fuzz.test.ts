@@ -266,9 +266,11 @@ function dataPlaneCase(rnd: Random, ctx: Context): FuzzCase {
   const token = forged ? rnd.pick(ctx.forgedTokens) : ctx.token;
   const headers: Record<string, string> = auth >= 70 && auth < 75 ? {} : { authorization: `${rnd.chance(0.95) ? 'Bearer' : rnd.pick(['bearer', 'Basic', 'Bearer  ', 'PoP'])} ${token}` };
   // With the real token, a request that could change a protected key carries a body no schema accepts, and a
-  // DELETE of one becomes a GET; with a forged token anything goes, since nothing may get through.
+  // DELETE of one (or a rotate, which takes no body) becomes a GET; with a forged token anything goes, since
+  // nothing may get through.
   const guarded = !forged && reachesProtected(path);
-  const finalMethod = guarded && method === 'DELETE' ? 'GET' : method;
+  const bodiless = method === 'DELETE' || /\/rotate\/?$/i.test(path.split('?')[0] ?? '');
+  const finalMethod = guarded && bodiless ? 'GET' : method;
   const mustBreak = guarded && ['POST', 'PUT', 'PATCH'].includes(finalMethod) && !CRYPTO_OPERATION.test(path);
   let body: string | undefined;
   if (mustBreak || (finalMethod !== 'GET' && finalMethod !== 'HEAD' && rnd.chance(0.9))) {

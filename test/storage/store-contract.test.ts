@@ -20,6 +20,7 @@ import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.ts';
 import { ConcurrentChangeError } from '../../src/storage/store-errors.ts';
 import type { Store } from '../../src/storage/store.ts';
 import { versionId, keyVersion as version } from '../helpers/key-versions.ts';
+import { describeRotationContract } from './rotation-contract.ts';
 
 const directories: string[] = [];
 after(() => {
@@ -66,6 +67,7 @@ async function preparePostgres(): Promise<{ server: TestPostgres; template: stri
 
 for (const [backend, open] of Object.entries(backends)) {
   describe(`the ${backend} store`, () => {
+    describeRotationContract(open);
     const add = (store: Store, record: KeyVersion) => store.transaction((unit) => unit.keys.addKeyVersion(record));
 
     test('versions: latest, by id, case-insensitive names that keep their first spelling', async () => {

@@ -62,6 +62,9 @@ export const AUDIT_OPERATION_NAMES: Readonly<Record<OperationName, string>> = {
   deletePrincipal: 'ServicePrincipalDelete',
   purgeExpiredKeys: 'KeyPurgeExpired',
   runKeyRotationSchedule: 'KeyRotationScheduleRun',
+  rotateKeyOnSchedule: 'KeyRotateScheduled',
+  notifyKeyNearExpiry: 'KeyNearExpiryNotify',
+  deliverKeyEvents: 'KeyEventDeliver',
 };
 
 /** Requests whose route performs no kernel operation. */

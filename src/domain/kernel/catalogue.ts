@@ -19,7 +19,9 @@ import { deleteKey, purgeDeletedKey, purgeExpiredKeys, recoverDeletedKey } from 
 import { getDeletedKey, getDeletedKeys, getKey, getKeys, getKeyVersions } from '../keys/key-reads.ts';
 import { getKeyAttestation } from '../keys/key-attestation.ts';
 import { releaseKey } from '../keys/key-release.ts';
-import { getKeyRotationPolicy, rotateKey, runKeyRotationSchedule, updateKeyRotationPolicy } from '../keys/key-rotation.ts';
+import { getKeyRotationPolicy, rotateKey, updateKeyRotationPolicy } from '../keys/key-rotation.ts';
+import { notifyKeyNearExpiry, rotateKeyOnSchedule, runKeyRotationSchedule } from '../keys/rotation-schedule.ts';
+import { deliverKeyEvents } from '../events/deliver-key-events.ts';
 import { decryptWithKey, encryptWithKey, sign, unwrapKey, verify, wrapKey } from '../keys/key-use.ts';
 import { createPrincipal, deletePrincipal, getPrincipal, listPrincipals, resetPrincipalSecret } from '../principals/principal-operations.ts';
 import { getRandomBytes } from '../random/random-bytes.ts';
@@ -103,6 +105,9 @@ export const OPERATIONS = {
   // scheduled jobs (the system caller; no route)
   purgeExpiredKeys,
   runKeyRotationSchedule,
+  rotateKeyOnSchedule,
+  notifyKeyNearExpiry,
+  deliverKeyEvents,
 } as const;
 
 export type OperationName = keyof typeof OPERATIONS;
@@ -111,6 +116,9 @@ export type OperationName = keyof typeof OPERATIONS;
 export const NON_HTTP_CALLERS: Readonly<Partial<Record<OperationName, string>>> = {
   purgeExpiredKeys: 'the purge job (src/jobs/purge-job.ts), as the system caller',
   runKeyRotationSchedule: 'the rotation job (src/jobs/rotation-job.ts) and `strongroom jobs run rotation`, as the system caller',
+  rotateKeyOnSchedule: 'the rotation job, for each key whose Rotate trigger has come, as the system caller',
+  notifyKeyNearExpiry: 'the rotation job, for each version whose Notify trigger has come, as the system caller',
+  deliverKeyEvents: 'the rotation job, delivering the key-event outbox to --event-webhook, as the system caller',
 };
 
 export function isOperationName(name: string): name is OperationName {

@@ -106,6 +106,8 @@ export const KeyWrites = {
     const entry = state.keys.get(name.toLowerCase());
     if (entry?.deletion === undefined) return false;
     state.keys.delete(name.toLowerCase());
+    // A purge takes the key's rotation policy with it (the databases cascade).
+    state.rotationPolicies.delete(name.toLowerCase());
     return true;
   },
 
@@ -114,6 +116,7 @@ export const KeyWrites = {
     for (const [nameLc, entry] of state.keys) {
       if (entry.deletion !== undefined && entry.deletion.scheduledPurgeDate <= now) {
         state.keys.delete(nameLc);
+        state.rotationPolicies.delete(nameLc);
         purged.push(entry.name);
       }
     }

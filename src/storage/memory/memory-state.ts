@@ -7,6 +7,17 @@ import type { Principal } from '../../domain/principals/principal-model.ts';
 import type { JobRecord } from '../../jobs/job-model.ts';
 import type { RoleAssignment, RoleDefinition } from '../../domain/rbac/role-model.ts';
 import type { AuditChainHead, AuditRecord } from '../../domain/audit/audit-record.ts';
+import type { KeyEventRecord } from '../../domain/events/key-event-record.ts';
+import type { RotationPolicy } from '../../domain/keys/rotation-policy.ts';
+
+/** A key's rotation policy and the scheduler's marks, keyed by the lower-cased key name. */
+export interface PolicyEntry {
+  readonly policy: RotationPolicy;
+  readonly created: number;
+  readonly updated: number;
+  readonly rotatedFrom?: string | undefined;
+  readonly notifiedVersion?: string | undefined;
+}
 
 export interface StoredVersion {
   readonly seq: number;
@@ -31,11 +42,13 @@ export interface MemoryState {
   /** The audit chains: each chain's records in sequence order (append-only arrays, replaced on change), and heads. */
   auditRecords: Map<string, readonly AuditRecord[]>;
   auditHeads: Map<string, AuditChainHead>;
+  rotationPolicies: Map<string, PolicyEntry>;
+  keyEvents: Map<string, KeyEventRecord>;
   seq: number;
 }
 
 export function emptyState(): MemoryState {
-  return { keys: new Map(), principals: new Map(), settings: new Map(), jobs: new Map(), roleDefinitions: new Map(), roleAssignments: new Map(), auditRecords: new Map(), auditHeads: new Map(), seq: 0 };
+  return { keys: new Map(), principals: new Map(), settings: new Map(), jobs: new Map(), roleDefinitions: new Map(), roleAssignments: new Map(), auditRecords: new Map(), auditHeads: new Map(), rotationPolicies: new Map(), keyEvents: new Map(), seq: 0 };
 }
 
 export function cloneState(state: MemoryState): MemoryState {
@@ -48,6 +61,8 @@ export function cloneState(state: MemoryState): MemoryState {
     roleAssignments: new Map(state.roleAssignments),
     auditRecords: new Map(state.auditRecords),
     auditHeads: new Map(state.auditHeads),
+    rotationPolicies: new Map(state.rotationPolicies),
+    keyEvents: new Map(state.keyEvents),
     seq: state.seq,
   };
 }

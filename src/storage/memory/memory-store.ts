@@ -17,6 +17,7 @@ import { memoryAuditReader, memoryAuditRepository } from './memory-audit.ts';
 import { memoryRoleReader, RoleWrites } from './memory-roles.ts';
 import { KeyWrites, MemoryKeyReader } from './memory-keys.ts';
 import { cloneState, emptyState, type MemoryState } from './memory-state.ts';
+import { memoryKeyEventReader, memoryRotationReader, RotationWrites } from './memory-rotation.ts';
 
 type Write<R> = (state: MemoryState) => R;
 
@@ -100,6 +101,8 @@ function readersOver(state: () => MemoryState): Readers {
     },
     settings: { getSetting: async (name) => state().settings.get(name) },
     jobs: { getJob: async (name) => state().jobs.get(name) },
+    rotationPolicies: memoryRotationReader(state),
+    keyEvents: memoryKeyEventReader(state),
   };
 }
 
@@ -126,7 +129,7 @@ function unitOver(working: MemoryState, perform: <R>(write: Write<R>) => R): Omi
   };
   const jobs: JobRepository = {
     ...readers.jobs,
-    tryAcquireLease: async (name, holder, now, until) => perform(JobWrites.acquire(name, holder, now, until)),
+    tryAcquireLease: async (name, holder, now, until, options) => perform(JobWrites.acquire(name, holder, now, until, options?.evenIfNotDue === true)),
     recordRun: async (name, holder, run) => perform(JobWrites.record(name, holder, run)),
   };
   const roles: RoleRepository = {
@@ -158,6 +161,17 @@ function unitOver(working: MemoryState, perform: <R>(write: Write<R>) => R): Omi
     principals,
     settings,
     jobs,
+    rotationPolicies: {
+      ...readers.rotationPolicies,
+      putRotationPolicy: async (name, policy, now) => perform(RotationWrites.put(name, policy, now)),
+      claimRotation: async (name, version) => perform(RotationWrites.claim(name, version, 'rotatedFrom')),
+      claimNotification: async (name, version) => perform(RotationWrites.claim(name, version, 'notifiedVersion')),
+    },
+    keyEvents: {
+      ...readers.keyEvents,
+      addKeyEvent: async (event) => perform(RotationWrites.addEvent(event)),
+      recordKeyEventAttempt: async (id, attempt) => perform(RotationWrites.recordAttempt(id, attempt)),
+    },
   };
 }
 
@@ -181,9 +195,9 @@ const PrincipalWrites = {
 };
 
 const JobWrites = {
-  acquire: (name: string, holder: string, now: IntDate, until: IntDate) => (state: MemoryState): boolean => {
+  acquire: (name: string, holder: string, now: IntDate, until: IntDate, force: boolean) => (state: MemoryState): boolean => {
     const job: JobRecord = state.jobs.get(name) ?? { name };
-    const due = job.nextRun === undefined || job.nextRun <= now;
+    const due = force || job.nextRun === undefined || job.nextRun <= now;
     const free = due && (job.holder === undefined || (job.leaseExpires ?? 0) <= now || job.holder === holder);
     if (free) state.jobs.set(name, { ...job, holder, leaseExpires: until });
     return free;

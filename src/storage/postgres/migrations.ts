@@ -129,4 +129,29 @@ export const postgresMigrations: readonly string[] = [
   -- How a version's material entered the boundary (generated, imported, byok); NULL for older versions.
   ALTER TABLE key_versions ADD COLUMN origin text;
   `,
+  `
+  -- Rotation policies, one per key name (they outlive versions, go with a purge), and the scheduler's marks:
+  -- the version it last rotated away from and the one it last notified, each set by a compare-and-set.
+  CREATE TABLE key_rotation_policies (
+    name_lc          text COLLATE "C" PRIMARY KEY REFERENCES keys (name_lc) ON DELETE CASCADE,
+    policy           json NOT NULL,
+    action_count     integer NOT NULL,
+    created          bigint NOT NULL,
+    updated          bigint NOT NULL,
+    rotated_from     text,
+    notified_version text
+  );
+  -- The outbox of key events for the webhook: written with what they report, delivered and marked by the job.
+  CREATE TABLE key_events (
+    id           text PRIMARY KEY,
+    time         bigint NOT NULL,
+    body         text NOT NULL,
+    status       text NOT NULL,
+    attempts     integer NOT NULL,
+    next_attempt bigint NOT NULL,
+    last_error   text,
+    delivered_at bigint
+  );
+  CREATE INDEX key_events_pending ON key_events (next_attempt, time) WHERE status = 'pending';
+  `,
 ];

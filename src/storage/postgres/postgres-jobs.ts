@@ -22,13 +22,13 @@ export class PostgresJobs implements JobRepository {
     return row && jobFromRow(row);
   }
 
-  async tryAcquireLease(name: string, holder: string, now: IntDate, until: IntDate): Promise<boolean> {
+  async tryAcquireLease(name: string, holder: string, now: IntDate, until: IntDate, options: { evenIfNotDue?: boolean | undefined } = {}): Promise<boolean> {
     const changed = await this.#sql.count(
       `INSERT INTO jobs (name, holder, lease_expires) VALUES ($1, $2, $3)
        ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, lease_expires = excluded.lease_expires
        WHERE (jobs.holder IS NULL OR jobs.lease_expires <= $4 OR jobs.holder = excluded.holder)
-         AND (jobs.next_run IS NULL OR jobs.next_run <= $4)`,
-      [name, holder, until, now],
+         AND ($5::boolean OR jobs.next_run IS NULL OR jobs.next_run <= $4)`,
+      [name, holder, until, now, options.evenIfNotDue === true],
     );
     return changed > 0;
   }

@@ -35,6 +35,8 @@ import { PostgresRoles } from './postgres-roles.ts';
 import { PostgresKeys } from './postgres-keys.ts';
 import { PostgresPrincipals } from './postgres-principals.ts';
 import { PostgresSettings } from './postgres-settings.ts';
+import { PostgresKeyEvents } from './postgres-key-events.ts';
+import { PostgresRotationPolicies } from './postgres-rotation-policies.ts';
 import { checkSchema, migrateSchema, type MigrationOutcome } from './schema.ts';
 import { ClientSql, PoolSql } from './sql.ts';
 
@@ -83,6 +85,8 @@ export class PostgresStore implements Store {
       settings: new PostgresSettings(this.#poolSql),
       jobs: new PostgresJobs(this.#poolSql),
       audit: new PostgresAudit(this.#poolSql),
+      rotationPolicies: new PostgresRotationPolicies(this.#poolSql),
+      keyEvents: new PostgresKeyEvents(this.#poolSql),
     };
     if (options.listen !== false) {
       this.#feed = new ChangeFeed({
@@ -122,6 +126,8 @@ export class PostgresStore implements Store {
           settings: new PostgresSettings(sql),
           jobs: new PostgresJobs(sql),
           audit: new PostgresAudit(sql),
+          rotationPolicies: new PostgresRotationPolicies(sql),
+          keyEvents: new PostgresKeyEvents(sql),
           afterCommit: (callback) => afterCommit.push(callback),
         });
         if (changed.size > 0) await sql.run(NOTIFY_CHANGES, [changedKeysPayload(changed)]);

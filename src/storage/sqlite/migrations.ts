@@ -117,4 +117,29 @@ export const sqliteMigrations: readonly string[] = [
   -- How a version's material entered the boundary (generated, imported, byok); NULL for older versions.
   ALTER TABLE key_versions ADD COLUMN origin TEXT;
   `,
+  `
+  -- Rotation policies, one per key name (they outlive versions, go with a purge), and the scheduler's marks:
+  -- the version it last rotated away from and the one it last notified, each set by a compare-and-set.
+  CREATE TABLE key_rotation_policies (
+    name_lc          TEXT PRIMARY KEY REFERENCES keys (name_lc) ON DELETE CASCADE,
+    policy           TEXT NOT NULL,
+    action_count     INTEGER NOT NULL,
+    created          INTEGER NOT NULL,
+    updated          INTEGER NOT NULL,
+    rotated_from     TEXT,
+    notified_version TEXT
+  ) STRICT;
+  -- The outbox of key events for the webhook: written with what they report, delivered and marked by the job.
+  CREATE TABLE key_events (
+    id           TEXT PRIMARY KEY,
+    time         INTEGER NOT NULL,
+    body         TEXT NOT NULL,
+    status       TEXT NOT NULL,
+    attempts     INTEGER NOT NULL,
+    next_attempt INTEGER NOT NULL,
+    last_error   TEXT,
+    delivered_at INTEGER
+  ) STRICT;
+  CREATE INDEX key_events_pending ON key_events (next_attempt, time) WHERE status = 'pending';
+  `,
 ];

@@ -18,15 +18,15 @@ export class SqliteJobs implements JobRepository {
     return row && jobFromRow(row);
   }
 
-  async tryAcquireLease(name: string, holder: string, now: IntDate, until: IntDate): Promise<boolean> {
+  async tryAcquireLease(name: string, holder: string, now: IntDate, until: IntDate, options: { evenIfNotDue?: boolean | undefined } = {}): Promise<boolean> {
     const changed = this.#connection
       .statement(
         `INSERT INTO jobs (name, holder, lease_expires) VALUES (:name, :holder, :until)
          ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, lease_expires = excluded.lease_expires
          WHERE (jobs.holder IS NULL OR jobs.lease_expires <= :now OR jobs.holder = excluded.holder)
-           AND (jobs.next_run IS NULL OR jobs.next_run <= :now)`,
+           AND (:force = 1 OR jobs.next_run IS NULL OR jobs.next_run <= :now)`,
       )
-      .run({ name, holder, until, now }).changes;
+      .run({ name, holder, until, now, force: options.evenIfNotDue === true ? 1 : 0 }).changes;
     return Number(changed) > 0;
   }
 

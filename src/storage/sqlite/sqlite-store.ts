@@ -31,6 +31,8 @@ import { SqliteRoles } from './sqlite-roles.ts';
 import { SqliteKeys } from './sqlite-keys.ts';
 import { SqlitePrincipals } from './sqlite-principals.ts';
 import { SqliteSettings } from './sqlite-settings.ts';
+import { SqliteKeyEvents } from './sqlite-key-events.ts';
+import { SqliteRotationPolicies } from './sqlite-rotation-policies.ts';
 
 /** How long a unit of work waits, by default, for another process's write lock before the store answers busy. */
 const WRITE_LOCK_WAIT_MS = 10_000;
@@ -67,6 +69,8 @@ export class SqliteStore implements Store {
       settings: new SqliteSettings(this.#reads),
       jobs: new SqliteJobs(this.#reads),
       audit: new SqliteAudit(this.#reads),
+      rotationPolicies: new SqliteRotationPolicies(this.#reads),
+      keyEvents: new SqliteKeyEvents(this.#reads),
     };
     this.#unit = {
       keys: new SqliteKeys(this.#writes, { onPurge: () => { this.#purged = path !== ':memory:'; }, onWrite: () => { this.#keysWritten = true; } }),
@@ -75,6 +79,8 @@ export class SqliteStore implements Store {
       settings: new SqliteSettings(this.#writes),
       jobs: new SqliteJobs(this.#writes),
       audit: new SqliteAudit(this.#writes),
+      rotationPolicies: new SqliteRotationPolicies(this.#writes),
+      keyEvents: new SqliteKeyEvents(this.#writes),
     };
   }
 
