@@ -28,6 +28,7 @@ import { registerHealthRoutes, type HealthReport } from './api/health/health-rou
 import { registerIdentityRoutes } from './api/identity/identity-routes.ts';
 import { registerManagedIdentityRoutes } from './api/identity/managed-identity-routes.ts';
 import { registerKeyRoutes } from './api/keys/key-routes.ts';
+import { installServiceThrottle, type ThrottleDeps } from './http/plugins/service-throttle.ts';
 import { registerAttestationRoutes } from './api/keys/attestation-routes.ts';
 import { registerReleaseRoutes } from './api/keys/release-routes.ts';
 import { registerRotationRoutes } from './api/keys/rotation-routes.ts';
@@ -64,6 +65,8 @@ export interface AppServices {
   audit?: ProcessAuditLog | undefined;
   /** The key managed-identity headers are checked with (derived from the security domain). */
   managedIdentityKey: () => Buffer;
+  /** `--throttle keyvault`: Key Vault's transaction limits; absent when off. */
+  throttle?: ThrottleDeps | undefined;
 }
 
 /** How much one worker process takes on at once (see config.ts for each option's meaning and default). */
@@ -123,6 +126,8 @@ export function buildApp(services: AppServices, options: AppOptions): FastifyIns
   app.server.maxConnections = limits.maxConnections;
   installProtocolAnswers(app);
   installRequestContext(app);
+  // Before the load shedding: a throttled request is answered first and never takes an in-flight slot.
+  if (services.throttle !== undefined) installServiceThrottle(app, services.throttle);
   installLoadShedding(app, { maxInFlight: limits.maxInFlight, abandonedAfterMs: 2 * requestTimeoutMs });
   installHostCheck(app);
   installAuthentication(app, services.tokens, services.externalIssuers);

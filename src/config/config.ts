@@ -30,6 +30,12 @@ export interface Config {
   auditLog: boolean;
   /** Attestation authorities whose tokens a secure key release accepts (exact issuer URLs, https). */
   attestationAuthorities: string[];
+  /** `keyvault`: answer Key Vault's published transaction limits with 429 (domain/limits/). Off by default. */
+  throttle: 'off' | 'keyvault';
+  /** Multiplies every throttle limit. */
+  throttleScale: number;
+  /** The throttle's window (Key Vault's is 10 seconds). */
+  throttleWindowSeconds: number;
   /** Where key events (a version near expiry) are POSTed as CloudEvents; none by default. */
   eventWebhook: string | undefined;
   host: string;
@@ -151,6 +157,28 @@ const OPTIONS: readonly OptionSpec[] = [
     },
   },
   {
+    flag: '--throttle', env: 'STRONGROOM_THROTTLE', value: 'off|keyvault',
+    description: "keyvault: enforce Key Vault's published transaction limits per 10-second window (429 Throttled + Retry-After). Default off.",
+    apply: (c, raw) => {
+      if (raw !== 'off' && raw !== 'keyvault') throw new ConfigError(`--throttle must be off or keyvault, not ${raw}`);
+      c.throttle = raw;
+    },
+  },
+  {
+    flag: '--throttle-scale', env: 'STRONGROOM_THROTTLE_SCALE', value: 'F',
+    description: 'Multiply every throttle limit by F (> 0; default 1).',
+    apply: (c, raw) => {
+      const scale = Number(raw);
+      if (!(Number.isFinite(scale) && scale > 0)) throw new ConfigError(`--throttle-scale must be a number above 0, not ${raw}`);
+      c.throttleScale = scale;
+    },
+  },
+  {
+    flag: '--throttle-window-seconds', env: 'STRONGROOM_THROTTLE_WINDOW_SECONDS', value: 'S',
+    description: 'The throttle window in seconds (1–3600; default 10, as Key Vault).',
+    apply: (c, raw) => { c.throttleWindowSeconds = integerIn(raw, 1, 3600, '--throttle-window-seconds'); },
+  },
+  {
     flag: '--trust-audience', env: 'STRONGROOM_TRUST_AUDIENCE', value: 'AUDIENCE',
     description: "The audience (aud) trusted issuers' tokens must carry (default: the resource the challenge names, https://<host>).",
     apply: (c, raw) => { c.trustAudience = raw; },
@@ -265,6 +293,9 @@ export function defaultConfig(): Config {
     auditLog: true,
     attestationAuthorities: [],
     eventWebhook: undefined,
+    throttle: 'off',
+    throttleScale: 1,
+    throttleWindowSeconds: 10,
     host: '127.0.0.1',
     port: 8443,
     tlsNames: [],

@@ -19,11 +19,15 @@ import { Kernel } from '../domain/kernel/kernel.ts';
 import { RbacAuthorizer } from '../domain/rbac/rbac-authorizer.ts';
 import { OperationMetrics } from '../domain/kernel/metrics.ts';
 import { Keystore } from '../keystore/keystore.ts';
+import { ServiceThrottle } from '../domain/limits/service-throttle.ts';
+import type { ThrottleDeps } from '../http/plugins/service-throttle.ts';
 import { nowIntDate } from '../lib/intdate.ts';
 import type { Instance } from './instance.ts';
 
 /** The system caller runs the scheduled jobs (purge, rotation) and nothing else. */
-export const SYSTEM_ACTIONS = [OPERATIONS.purgeExpiredKeys.dataAction, OPERATIONS.runKeyRotationSchedule.dataAction];
+export const SYSTEM_ACTIONS = [...new Set([
+  OPERATIONS.purgeExpiredKeys, OPERATIONS.runKeyRotationSchedule, OPERATIONS.rotateKeyOnSchedule, OPERATIONS.notifyKeyNearExpiry, OPERATIONS.deliverKeyEvents,
+].map((operation) => operation.dataAction))];
 
 export function buildServices(instance: Instance, config: Config, servedCertificatePem: string): AppServices {
   const certificate = new X509Certificate(servedCertificatePem);
@@ -75,5 +79,17 @@ export function buildServices(instance: Instance, config: Config, servedCertific
     principals: store.reader.principals,
     audit,
     managedIdentityKey: () => custody.domain.macKey('managed-identity'),
+    throttle: config.throttle === 'off' ? undefined : serviceThrottle(config, store),
+  };
+}
+
+/** `--throttle keyvault`: this process counts its share of the node's budget (one of `workers` processes). */
+function serviceThrottle(config: Config, store: Instance['store']): ThrottleDeps {
+  return {
+    throttle: new ServiceThrottle({ scale: config.throttleScale, windowSeconds: config.throttleWindowSeconds, share: 1 / config.workers }),
+    keyFacts: async (name, version) => {
+      const key = await store.reader.keys.getKeyVersion(name, version);
+      return key === undefined ? undefined : { family: key.family, keySize: key.keySize };
+    },
   };
 }
