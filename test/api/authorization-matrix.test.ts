@@ -44,6 +44,8 @@ const BODIES: Partial<Record<OperationName, object>> = {
   wrapKey: { alg: 'RSA-OAEP-256', value: digest },
   unwrapKey: { alg: 'RSA-OAEP-256', value: digest },
   getRandomBytes: { count: 8 },
+  release: { target: 'eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJodHRwczovL2F0dGVzdC5leGFtcGxlIn0.c2ln' },
+  updateKeyRotationPolicy: { lifetimeActions: [{ trigger: { timeAfterCreate: 'P90D' }, action: { type: 'Rotate' } }], attributes: { expiryTime: 'P1Y' } },
 };
 
 let server: TestServer;
