@@ -50,11 +50,13 @@ export async function startBackupJob(unit: UnitOfWork, job: BackupJob, now: IntD
 /** A job as its status endpoint reports it: one whose node stopped renewing its lease has failed. */
 export async function readBackupJob(store: Readers, jobId: string, now: IntDate): Promise<BackupJob | undefined> {
   if (!/^[0-9a-f]{32}$/.test(jobId)) return undefined;
+  // The lease first, then the job: a job that finishes between the two reads is then read finished. In the other
+  // order its last InProgress record and its released lease would read as a node that died.
+  const lease = await store.jobs.getJob(LANE);
   const raw = await store.settings.getSetting(settingOf(jobId));
   if (raw === undefined) return undefined;
   const job = JSON.parse(raw) as BackupJob;
   if (job.status !== 'InProgress') return job;
-  const lease = await store.jobs.getJob(LANE);
   const alive = lease?.holder === jobId && (lease.leaseExpires ?? 0) > now;
   return alive
     ? job

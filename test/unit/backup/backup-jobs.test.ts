@@ -31,6 +31,37 @@ const job = (now: number): BackupJob => ({ jobId: newJobId(), kind: 'backup', st
 
 for (const [backend, open] of Object.entries(backends)) {
   describe(`backup jobs on ${backend}`, () => {
+    test('a job that finishes while its status is read is never reported as a node that died', async () => {
+      const store = open();
+      const clock = { now: 1_000 };
+      const running = job(clock.now);
+      await store.transaction((unit) => startBackupJob(unit, running, clock.now));
+      const progress = new BackupJobProgress(store, running, () => clock.now);
+      // The job ends (its record and its lease's release commit together) just after the status read has read
+      // one of the two: the read must not combine an InProgress record with a released lease.
+      const racing = {
+        ...store.reader,
+        settings: {
+          ...store.reader.settings,
+          getSetting: async (name: string) => {
+            const value = await store.reader.settings.getSetting(name);
+            await progress.finish({ status: 'Failed', statusDetails: 'failed', error: { code: 'BadParameter', message: 'the folder holds no key named nobody' } });
+            return value;
+          },
+        },
+        jobs: {
+          ...store.reader.jobs,
+          getJob: async (name: string) => {
+            const lease = await store.reader.jobs.getJob(name);
+            await progress.finish({ status: 'Failed', statusDetails: 'failed', error: { code: 'BadParameter', message: 'the folder holds no key named nobody' } });
+            return lease;
+          },
+        },
+      };
+      const read = await readBackupJob(racing, running.jobId, clock.now);
+      assert.notEqual(read?.error?.message, 'The node running the operation stopped before it finished; start it again.');
+    });
+
     test('a second job while one runs is 409; a finished one frees the lane at once', async () => {
       const store = open();
       const clock = { now: 1_000 };
