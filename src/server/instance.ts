@@ -79,8 +79,11 @@ export interface InstanceOptions {
   legacyKekFile?: string | undefined;
   /** The process that owns start-up creates what is missing and migrates the schema; workers only open. */
   initialize: boolean;
-  /** This process's slot in the node's change beacon (slot 0 is the primary's), and how many there are. */
-  beacon?: { slot: number; slots: number } | undefined;
+  /**
+   * This process's slot in the node's change beacon (slot 0 is the primary's), and how many there are; or
+   * `offline-writer` for a command run beside a node (its commits are then seen by the node's caches at once).
+   */
+  beacon?: { slot: number; slots: number } | 'offline-writer' | undefined;
 }
 
 export async function openInstance(options: InstanceOptions): Promise<Instance> {
@@ -91,7 +94,9 @@ export async function openInstance(options: InstanceOptions): Promise<Instance> 
   checkDataDirectory(dataDir, paths);
   if (options.initialize) mkdirSync(paths.tlsDir, { recursive: true, mode: 0o700 });
   const location = options.store ?? { backend: 'sqlite', path: paths.database };
-  const beacon = options.beacon && new ChangeBeacon(paths.changeBeacon, { ...options.beacon, create: options.initialize });
+  const beacon = options.beacon === 'offline-writer'
+    ? ChangeBeacon.openOfflineWriter(paths.changeBeacon)
+    : options.beacon && new ChangeBeacon(paths.changeBeacon, { ...options.beacon, create: options.initialize });
   const store = await openStore(location, { migrate: options.initialize, beacon });
   try {
     const stored = await readDomainRecord(store.reader.settings);

@@ -27,6 +27,8 @@ export async function openOfflineServices(config: Config): Promise<OfflineServic
     requireActivation: config.requireActivation,
     legacyKekFile: config.legacyKekFile,
     initialize: false,
+    // A node serving this data directory then sees the job's commits at once (SQLite's cache coherence).
+    beacon: 'offline-writer',
   });
   const services = buildServices(instance, config, instance.certificateAuthority.certificatePem);
   return {

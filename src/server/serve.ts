@@ -11,6 +11,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { buildApp, type AppServices } from '../app.ts';
+import { beaconSlots } from '../storage/change-beacon.ts';
 import { JobRunner } from '../jobs/job-runner.ts';
 import { purgeJob } from '../jobs/purge-job.ts';
 import { rotationJob } from '../jobs/rotation-job.ts';
@@ -36,7 +37,7 @@ export async function serve(config: Config): Promise<void> {
   // Everything the service writes (database, key-encryption key, credentials) is for its owner only.
   process.umask(0o077);
   if (cluster.isWorker) return runWorker(config);
-  const instance = await openInstance({ ...instanceOptions(config), initialize: true, beacon: { slot: 0, slots: config.workers + 1 } });
+  const instance = await openInstance({ ...instanceOptions(config), initialize: true, beacon: { slot: 0, slots: beaconSlots(config.workers) } });
   await ensureAdminPrincipal(instance, authorityHost(config.host, config.port));
   watchActivation(instance);
   const tls = await serverCertificate(config, instance);
@@ -71,7 +72,7 @@ async function runWorker(config: Config): Promise<void> {
   const instance = await openInstance({
     ...instanceOptions(config),
     initialize: false,
-    beacon: { slot: message.slot, slots: config.workers + 1 },
+    beacon: { slot: message.slot, slots: beaconSlots(config.workers) },
   });
   watchActivation(instance);
   const services = buildServices(instance, config, message.tls.certificatePem);

@@ -9,7 +9,7 @@
  * round trip (SQLite's `PRAGMA data_version` takes the WAL read lock; PostgreSQL would be a network round trip).
  * Each slot only grows (a process's units of work run one at a time), so a stamp never repeats.
  */
-import { closeSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 
 const SLOT_BYTES = 8;
 
@@ -51,4 +51,27 @@ export class ChangeBeacon {
   close(): void {
     closeSync(this.#fd);
   }
+
+  /**
+   * The beacon of a node as an offline command (`strongroom jobs run`) joins it: the file's last slot, which a
+   * serving node leaves to such commands. Undefined when no node has made the file. One command at a time is
+   * expected (the job lease sees to it); two at once could write the same count, and the second commit would
+   * then be seen only with the next one.
+   */
+  static openOfflineWriter(path: string): ChangeBeacon | undefined {
+    let size: number;
+    try {
+      size = statSync(path).size;
+    } catch {
+      return undefined;
+    }
+    const slots = size / SLOT_BYTES;
+    if (!Number.isInteger(slots) || slots < 2) return undefined;
+    return new ChangeBeacon(path, { slot: slots - 1, slots, create: false });
+  }
+}
+
+/** The slots a serving node makes: the primary, each worker, and the last one for offline commands. */
+export function beaconSlots(workers: number): number {
+  return workers + 2;
 }

@@ -47,7 +47,9 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         postgres ??= await testPostgres();
         storeUrl = (await postgres.createDatabase()).url;
       }
-      let server: StartedServer = await startServer({ store: storeUrl === undefined ? 'sqlite' : { postgres: storeUrl } });
+      // Two workers: the command's commits must reach every process's cache (on SQLite through the node's change
+      // beacon, whose last slot is the offline commands'; on PostgreSQL through the change feed).
+      const server: StartedServer = await startServer({ store: storeUrl === undefined ? 'sqlite' : { postgres: storeUrl }, workers: 2 });
       const receiver = await webhook([500]);
       try {
         const api = apiClient(server, await accessToken(server));
@@ -57,8 +59,8 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         await api.put('/keys/cli-rotating/rotationpolicy', { lifetimeActions: [{ trigger: { timeAfterCreate: 'P30D' }, action: { type: 'Rotate' } }], attributes: { expiryTime: 'P60D' } });
         const watched = await api.post('/keys/cli-watched/create', { kty: 'RSA-HSM', attributes: { exp: made + 40 * DAY } });
         await api.put('/keys/cli-watched/rotationpolicy', { lifetimeActions: [{ trigger: { timeBeforeExpiry: 'P30D' }, action: { type: 'Notify' } }] });
-        // SQLite: the command is no member of the server's change beacon, so the server is stopped meanwhile.
-        if (backend === 'sqlite') await server.stop();
+        // Every worker has the latest version cached before the command runs.
+        for (let i = 0; i < 4; i++) assert.equal((await api.get('/keys/cli-rotating/')).json.key.kid, rotating.json.key.kid);
 
         const args = (now: number) => ['jobs', 'run', 'rotation', '--now', iso(now), '--json', '--event-webhook', receiver.url, ...(storeUrl === undefined ? [] : ['--store', storeUrl])];
         const run = async (now: number) => {
@@ -76,6 +78,11 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         assert.equal(first.report.asOf, iso(due));
         assert.deepEqual(first.report.rotated.map((entry: { name: string }) => entry.name), ['cli-rotating']);
         assert.equal(first.report.rotated[0].fromVersion, rotating.json.key.kid.split('/').pop());
+        // The running server answers the rotated version at once, on every worker.
+        for (let i = 0; i < 4; i++) {
+          const latest = (await api.get('/keys/cli-rotating/')).json;
+          assert.equal(latest.attributes.created, due, 'a worker served the version from before the command ran');
+        }
         assert.deepEqual(first.report.notified.map((entry: { name: string }) => entry.name), ['cli-watched']);
         assert.deepEqual(first.report.events, { delivered: 0, failed: 1, abandoned: 0 });
         assert.equal(receiver.received.length, 1);
@@ -112,7 +119,6 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         const usage = await runStrongroom(['jobs', 'run', 'rotation', '--now', 'tomorrow'], { dataDir: server.dataDir });
         assert.equal(usage.code, 2);
 
-        if (backend === 'sqlite') server = await startServer({ dataDir: server.dataDir, store: 'sqlite' });
         const served = apiClient(server, await accessToken(server));
         const listed = await served.get('/keys/cli-rotating/versions');
         assert.equal(listed.json.value.length, 3, listed.text);
