@@ -32,6 +32,8 @@ import { installServiceThrottle, type ThrottleDeps } from './http/plugins/servic
 import { registerAttestationRoutes } from './api/keys/attestation-routes.ts';
 import { registerReleaseRoutes } from './api/keys/release-routes.ts';
 import { registerRotationRoutes } from './api/keys/rotation-routes.ts';
+import { registerExportRoutes } from './api/keys/export-routes.ts';
+import { registerSecretRoutes } from './api/secrets/secret-routes.ts';
 import type { ExternalIssuers } from './domain/identity/external-issuers.ts';
 import type { TokenService } from './domain/identity/token-service.ts';
 import type { Kernel } from './domain/kernel/kernel.ts';
@@ -143,6 +145,8 @@ export function buildApp(services: AppServices, options: AppOptions): FastifyIns
   registerReleaseRoutes(app, routeDeps);
   registerAttestationRoutes(app, routeDeps);
   registerRotationRoutes(app, routeDeps);
+  registerExportRoutes(app, routeDeps);
+  registerSecretRoutes(app, routeDeps);
   registerCryptoRoutes(app, routeDeps);
   registerSecurityDomainRoutes(app, routeDeps);
   registerBackupRoutes(app, routeDeps);

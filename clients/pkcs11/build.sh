@@ -21,8 +21,10 @@ if [ "${SANITIZE:-0}" = 1 ]; then
 fi
 mkdir -p "$out"
 srcs=("$here"/src/*.c)
-"$cc" "${cflags[@]}" "${srcs[@]}" "${ldflags[@]}" -o "$out/libstrongroom-pkcs11.so.tmp" -lssl -lcrypto -pthread
-mv "$out/libstrongroom-pkcs11.so.tmp" "$out/libstrongroom-pkcs11.so"
+# A temporary name of this process's own: test files that build at once must not move each other's output.
+tmp="$out/libstrongroom-pkcs11.so.$$.tmp"
+"$cc" "${cflags[@]}" "${srcs[@]}" "${ldflags[@]}" -o "$tmp" -lssl -lcrypto -pthread
+mv "$tmp" "$out/libstrongroom-pkcs11.so"
 if [ "${FUZZ:-0}" = 1 ]; then
   lib_srcs=()
   for src in "$here"/src/*.c; do [ "$(basename "$src")" = p11.c ] || lib_srcs+=("$src"); done

@@ -14,6 +14,7 @@ import { byokBlob } from './commands/byok-blob.ts';
 import { jobsRun } from './commands/jobs-run.ts';
 import { keyDownload } from './commands/key-download.ts';
 import { keyImport } from './commands/key-import.ts';
+import { keyShow } from './commands/key-show.ts';
 import { principalCreate, principalDelete, principalList, principalResetSecret, principalShow } from './commands/principal.ts';
 import { roleAssignmentCreate, roleAssignmentDelete, roleAssignmentList } from './commands/role-assignment.ts';
 import { roleDefinitionCreate, roleDefinitionDelete, roleDefinitionList } from './commands/role-definition.ts';
@@ -31,7 +32,7 @@ const COMMANDS: readonly Command<OptionSpecs>[] = [
   entry(roleAssignmentCreate), entry(roleAssignmentList), entry(roleAssignmentDelete),
   entry(roleDefinitionList), entry(roleDefinitionCreate), entry(roleDefinitionDelete),
   entry(auditVerify), entry(auditQuery), entry(auditExport),
-  entry(keyImport), entry(keyDownload), entry(byokBlob),
+  entry(keyImport), entry(keyDownload), entry(keyShow), entry(byokBlob),
   entry(attestationRoot), entry(attestationVerify),
   entry(jobsRun),
 ];

@@ -6,6 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { UNSEAL_PROVIDER_KINDS, type UnsealProviderKind } from '../custody/unseal/unseal-provider.ts';
+import type { LimitsModel } from '../domain/limits/object-limits.ts';
 import type { StoreLocation } from '../storage/open-store.ts';
 
 export interface Config {
@@ -30,6 +31,11 @@ export interface Config {
   auditLog: boolean;
   /** Attestation authorities whose tokens a secure key release accepts (exact issuer URLs, https). */
   attestationAuthorities: string[];
+  /** Object limits: Managed HSM's counts (default) or Cloud HSM's handle model (domain/limits/object-limits.ts). */
+  limits: LimitsModel;
+  /** Keys per instance and versions per key (Managed HSM: 5,000 and 100). */
+  maxKeys: number | undefined;
+  maxVersionsPerKey: number | undefined;
   /** `keyvault`: answer Key Vault's published transaction limits with 429 (domain/limits/). Off by default. */
   throttle: 'off' | 'keyvault';
   /** Multiplies every throttle limit. */
@@ -155,6 +161,24 @@ const OPTIONS: readonly OptionSpec[] = [
       if (!/^https?:\/\/[^\s]+$/.test(raw) || !URL.canParse(raw)) throw new ConfigError(`--event-webhook ${raw} is not an http(s) URL`);
       c.eventWebhook = raw;
     },
+  },
+  {
+    flag: '--limits', env: 'STRONGROOM_LIMITS', value: 'managedhsm|cloudhsm',
+    description: "Object limits: managedhsm (5,000 keys, 100 versions per key; default) or cloudhsm (Cloud HSM's 3,200 handles: RSA and EC keys count 2, AES 1).",
+    apply: (c, raw) => {
+      if (raw !== 'managedhsm' && raw !== 'cloudhsm') throw new ConfigError(`--limits must be managedhsm or cloudhsm, not ${raw}`);
+      c.limits = raw;
+    },
+  },
+  {
+    flag: '--max-keys', env: 'STRONGROOM_MAX_KEYS', value: 'N',
+    description: 'Keys per instance, deleted ones included (default 5,000, Managed HSM\'s).',
+    apply: (c, raw) => { c.maxKeys = integerIn(raw, 1, 100_000_000, '--max-keys'); },
+  },
+  {
+    flag: '--max-versions-per-key', env: 'STRONGROOM_MAX_VERSIONS_PER_KEY', value: 'N',
+    description: 'Versions per key (default 100, Managed HSM\'s).',
+    apply: (c, raw) => { c.maxVersionsPerKey = integerIn(raw, 1, 1_000_000, '--max-versions-per-key'); },
   },
   {
     flag: '--throttle', env: 'STRONGROOM_THROTTLE', value: 'off|keyvault',
@@ -293,6 +317,9 @@ export function defaultConfig(): Config {
     auditLog: true,
     attestationAuthorities: [],
     eventWebhook: undefined,
+    limits: 'managedhsm',
+    maxKeys: undefined,
+    maxVersionsPerKey: undefined,
     throttle: 'off',
     throttleScale: 1,
     throttleWindowSeconds: 10,

@@ -10,6 +10,7 @@ export const errorCatalogue = {
   Unauthorized: { status: 401, summary: 'No valid bearer token was presented.' },
   Forbidden: { status: 403, summary: 'The caller or the key does not allow this operation.' },
   KeyNotFound: { status: 404, summary: 'No key (or deleted key) with this name or version exists.' },
+  SecretNotFound: { status: 404, summary: 'No secret (or deleted secret) with this name or version exists.' },
   PrincipalNotFound: { status: 404, summary: 'No service principal with this client id exists.' },
   RoleDefinitionNotFound: { status: 404, summary: 'No role definition with this name (GUID) exists.' },
   RoleAssignmentNotFound: { status: 404, summary: 'No role assignment with this name (GUID) exists at this scope.' },
@@ -37,7 +38,11 @@ export type InnerErrorCode =
   | 'KeyOperationForbidden'
   | 'KeyNotYetValid'
   | 'KeyExpired'
+  /** A get of a secret whose value is withheld: disabled, or outside its nbf/exp window. */
+  | 'SecretDisabled'
   | 'InvalidToken'
   | 'TokenExpired'
   /** A release target (attestation token) that cannot be verified, as Azure answers it. */
-  | 'AccessDenied';
+  | 'AccessDenied'
+  /** An object limit (keys, versions, handles, role definitions or assignments) is reached (409 Conflict). */
+  | 'QuotaExceeded';

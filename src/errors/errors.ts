@@ -25,6 +25,10 @@ export const keyIsDeletedButRecoverable = (name: string): StrongroomError =>
     { inner: 'ObjectIsDeletedButRecoverable' },
   );
 
+/** An object limit is reached (domain/limits/object-limits.ts): 409 Conflict, the message naming the limit and its value. */
+export const objectLimitReached = (message: string): StrongroomError =>
+  new StrongroomError('Conflict', message, { inner: 'QuotaExceeded' });
+
 export const forbidden = (message: string, inner?: InnerErrorCode): StrongroomError =>
   new StrongroomError('Forbidden', message, inner === undefined ? {} : { inner });
 

@@ -1,5 +1,9 @@
-/** Purges deleted keys whose retention has run out, through the kernel as the system caller. */
+/**
+ * Purges deleted keys, then deleted secrets, whose retention has run out, through the kernel as the system
+ * caller: two operations (two units, two audit records), since keys and secrets are separate namespaces.
+ */
 import { OPERATIONS } from '../domain/kernel/catalogue.ts';
+import { nextRequest } from '../domain/kernel/context.ts';
 import type { Kernel } from '../domain/kernel/kernel.ts';
 import type { Job } from './job.ts';
 
@@ -10,7 +14,8 @@ export function purgeJob(kernel: Kernel): Job {
     // Renewed while a run goes on; a node that dies mid-run frees the job after this.
     leaseSeconds: 15,
     run: async (context) => {
-      await kernel.perform(context, OPERATIONS.purgeExpiredKeys, {});
+      await kernel.perform(nextRequest(context), OPERATIONS.purgeExpiredKeys, {});
+      await kernel.perform(nextRequest(context), OPERATIONS.purgeExpiredSecrets, {});
       return undefined;
     },
   };

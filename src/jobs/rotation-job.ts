@@ -10,7 +10,7 @@
  * version. One key's failure (a locked root of trust, a store error) is reported and the others go on.
  */
 import { OPERATIONS } from '../domain/kernel/catalogue.ts';
-import type { CallerContext } from '../domain/kernel/context.ts';
+import { nextRequest, type CallerContext } from '../domain/kernel/context.ts';
 import type { Kernel } from '../domain/kernel/kernel.ts';
 import type { Job } from './job.ts';
 
@@ -45,15 +45,15 @@ export async function runRotation(kernel: Kernel, context: CallerContext): Promi
   const report: RotationReport = { rotated: [], notified: [], skipped: [], events: { delivered: 0, failed: 0, abandoned: 0 }, failures: [] };
   let after: string | undefined;
   do {
-    const page = await kernel.perform(context, OPERATIONS.runKeyRotationSchedule, { after });
+    const page = await kernel.perform(nextRequest(context), OPERATIONS.runKeyRotationSchedule, { after });
     for (const work of page.due) {
       try {
         if (work.kind === 'rotate') {
-          const { rotated } = await kernel.perform(context, OPERATIONS.rotateKeyOnSchedule, { name: work.name, fromVersion: work.fromVersion });
+          const { rotated } = await kernel.perform(nextRequest(context), OPERATIONS.rotateKeyOnSchedule, { name: work.name, fromVersion: work.fromVersion });
           if (rotated === undefined) report.skipped.push({ name: work.name, kind: 'rotate' });
           else report.rotated.push({ name: rotated.name, fromVersion: work.fromVersion, version: rotated.version });
         } else {
-          const outcome = await kernel.perform(context, OPERATIONS.notifyKeyNearExpiry, { name: work.name, version: work.version });
+          const outcome = await kernel.perform(nextRequest(context), OPERATIONS.notifyKeyNearExpiry, { name: work.name, version: work.version });
           if (outcome.notified) report.notified.push({ name: work.name, version: work.version, eventId: outcome.eventId });
           else report.skipped.push({ name: work.name, kind: 'notify' });
         }
@@ -71,7 +71,7 @@ async function deliverEvents(kernel: Kernel, context: CallerContext, report: Rot
   if (!kernel.env.events.enabled) return;
   for (let round = 0; round < MAX_DELIVERY_ROUNDS; round++) {
     try {
-      const delivery = await kernel.perform(context, OPERATIONS.deliverKeyEvents, {});
+      const delivery = await kernel.perform(nextRequest(context), OPERATIONS.deliverKeyEvents, {});
       report.events.delivered += delivery.delivered;
       report.events.failed += delivery.failed;
       report.events.abandoned += delivery.abandoned;

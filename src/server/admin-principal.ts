@@ -17,10 +17,15 @@ import { writeFileAtomically } from '../lib/atomic-file.ts';
 import { instancePaths, type Instance } from './instance.ts';
 
 const ADMIN_PRINCIPAL_SETTING = 'identity.admin-principal-id';
-/** Set once the first administrator's roles were assigned, so that removing them later (separation of duties) sticks. */
-const ADMIN_ROLES_SETTING = 'rbac.first-administrator-roles';
-/** What the first administrator may do: the quick start's everything, at `/`. */
-const FIRST_ADMINISTRATOR_ROLES = [BUILT_IN_ROLE_NAMES.administrator, BUILT_IN_ROLE_NAMES.cryptoOfficer, BUILT_IN_ROLE_NAMES.cryptoUser];
+/**
+ * What the first administrator may do: the quick start's everything, at `/`, in grants made once each. A marker
+ * setting remembers each grant, so that removing a role later (separation of duties) sticks, and so that a grant
+ * added by a later release (Secrets Officer, with secrets) reaches an existing instance's administrator once.
+ */
+const FIRST_ADMINISTRATOR_GRANTS: ReadonlyArray<{ marker: string; roles: readonly string[] }> = [
+  { marker: 'rbac.first-administrator-roles', roles: [BUILT_IN_ROLE_NAMES.administrator, BUILT_IN_ROLE_NAMES.cryptoOfficer, BUILT_IN_ROLE_NAMES.cryptoUser] },
+  { marker: 'rbac.first-administrator-secrets-officer', roles: [BUILT_IN_ROLE_NAMES.secretsOfficer] },
+];
 
 export interface AdminCredentials {
   tenantId: string;
@@ -62,17 +67,19 @@ export async function ensureAdminPrincipal(instance: Instance, authorityHost: st
   await assignFirstAdministratorRoles(instance, credentials.clientId);
 }
 
-/** Administrator, Crypto Officer and Crypto User at `/`, once per instance (a marker setting remembers it). */
+/** Administrator, Crypto Officer, Crypto User and Secrets Officer at `/`, each grant once per instance. */
 async function assignFirstAdministratorRoles(instance: Instance, principalId: string): Promise<void> {
-  if ((await instance.store.reader.settings.getSetting(ADMIN_ROLES_SETTING)) !== undefined) return;
-  await instance.store.transaction(async (unit) => {
-    if ((await unit.settings.getSetting(ADMIN_ROLES_SETTING)) !== undefined) return;
-    for (const role of FIRST_ADMINISTRATOR_ROLES) {
-      // A duplicate (another node of a cluster did it at the same moment) is as good as added.
-      await unit.roles.addRoleAssignment({ name: newRoleAssignmentName(), scope: '/', roleDefinitionName: role, principalId });
-    }
-    await unit.settings.putSetting(ADMIN_ROLES_SETTING, 'assigned');
-  });
+  for (const { marker, roles } of FIRST_ADMINISTRATOR_GRANTS) {
+    if ((await instance.store.reader.settings.getSetting(marker)) !== undefined) continue;
+    await instance.store.transaction(async (unit) => {
+      if ((await unit.settings.getSetting(marker)) !== undefined) return;
+      for (const role of roles) {
+        // A duplicate (another node of a cluster did it at the same moment) is as good as added.
+        await unit.roles.addRoleAssignment({ name: newRoleAssignmentName(), scope: '/', roleDefinitionName: role, principalId });
+      }
+      await unit.settings.putSetting(marker, 'assigned');
+    });
+  }
 }
 
 /** Keeps `authorityHost` in the credentials file pointing at where the service listens now. */

@@ -20,13 +20,14 @@ import { RbacAuthorizer } from '../domain/rbac/rbac-authorizer.ts';
 import { OperationMetrics } from '../domain/kernel/metrics.ts';
 import { Keystore } from '../keystore/keystore.ts';
 import { ServiceThrottle } from '../domain/limits/service-throttle.ts';
+import { objectLimitsFor, type ObjectLimits } from '../domain/limits/object-limits.ts';
 import type { ThrottleDeps } from '../http/plugins/service-throttle.ts';
 import { nowIntDate } from '../lib/intdate.ts';
 import type { Instance } from './instance.ts';
 
 /** The system caller runs the scheduled jobs (purge, rotation) and nothing else. */
 export const SYSTEM_ACTIONS = [...new Set([
-  OPERATIONS.purgeExpiredKeys, OPERATIONS.runKeyRotationSchedule, OPERATIONS.rotateKeyOnSchedule, OPERATIONS.notifyKeyNearExpiry, OPERATIONS.deliverKeyEvents,
+  OPERATIONS.purgeExpiredKeys, OPERATIONS.purgeExpiredSecrets, OPERATIONS.runKeyRotationSchedule, OPERATIONS.rotateKeyOnSchedule, OPERATIONS.notifyKeyNearExpiry, OPERATIONS.deliverKeyEvents,
 ].map((operation) => operation.dataAction))];
 
 export function buildServices(instance: Instance, config: Config, servedCertificatePem: string): AppServices {
@@ -63,6 +64,7 @@ export function buildServices(instance: Instance, config: Config, servedCertific
       attestation: instance.attestation,
       attestationAuthorities: new AttestationAuthorities({ authorities: config.attestationAuthorities }),
       events,
+      limits: objectLimitsOf(config),
       authorization: { changed: () => authorizer.changed(), principalChanged: (id) => tokens.forgetPrincipal(id) },
     },
     authorizer,
@@ -92,4 +94,10 @@ function serviceThrottle(config: Config, store: Instance['store']): ThrottleDeps
       return key === undefined ? undefined : { family: key.family, keySize: key.keySize };
     },
   };
+}
+
+/** The object limits of the configuration: a model's defaults, with --max-keys / --max-versions-per-key over them. */
+function objectLimitsOf(config: Config): ObjectLimits {
+  const base = objectLimitsFor(config.limits);
+  return { ...base, maxKeys: config.maxKeys ?? base.maxKeys, maxVersionsPerKey: config.maxVersionsPerKey ?? base.maxVersionsPerKey };
 }

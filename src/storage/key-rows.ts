@@ -20,6 +20,8 @@ export interface KeyVersionRow {
   nbf: number | null;
   exp: number | null;
   exportable: boolean;
+  trusted: boolean;
+  wrap_with_trusted: boolean;
   created: number;
   updated: number;
   tags: Record<string, string> | null;
@@ -34,7 +36,7 @@ export interface KeyVersionRow {
 
 export const META_COLUMNS = `k.name, v.version, v.family, v.key_size, v.curve, v.key_ops, v.enabled, v.nbf, v.exp,
   v.exportable, v.created, v.updated, v.tags, v.release_policy, k.deleted_date, k.scheduled_purge_date, v.seq,
-  v.row_version, v.origin`;
+  v.row_version, v.origin, v.trusted, v.wrap_with_trusted`;
 export const RECORD_COLUMNS = `${META_COLUMNS}, v.public_jwk, v.sealed_material`;
 
 export function metaFromRow(row: KeyVersionRow): KeyVersionMeta {
@@ -50,6 +52,8 @@ export function metaFromRow(row: KeyVersionRow): KeyVersionMeta {
       nbf: row.nbf ?? undefined,
       exp: row.exp ?? undefined,
       exportable: row.exportable,
+      trusted: row.trusted,
+      wrapWithTrusted: row.wrap_with_trusted,
       created: row.created,
       updated: row.updated,
     },

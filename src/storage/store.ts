@@ -27,6 +27,7 @@ import type { RoleAssignment, RoleDefinition } from '../domain/rbac/role-model.t
 import type { AuditChainHead, AuditQuery, AuditRecord } from '../domain/audit/audit-record.ts';
 import type { RotationCandidate, RotationPolicy, StoredRotationPolicy } from '../domain/keys/rotation-policy.ts';
 import type { KeyEventAttempt, KeyEventRecord } from '../domain/events/key-event-record.ts';
+import type { SecretVersion, SecretVersionMeta, SecretVersionPatch, WholeSecret } from '../domain/secrets/secret-model.ts';
 
 /** Keyset paging: `after` is the opaque position returned with the previous page. */
 export interface PageRequest {
@@ -61,9 +62,31 @@ export interface WholeKey {
   deletion?: DeletionInfo | undefined;
 }
 
+/**
+ * The object limits an addition is checked against (domain/limits/object-limits.ts), in the same unit and under
+ * a lock that serializes every checked addition, so concurrent additions cannot overshoot. Soft-deleted keys count.
+ */
+export interface KeyObjectLimits {
+  /** Versions of one key. */
+  maxVersionsPerKey: number;
+  /** Keys (names) in the instance: Managed HSM's model. */
+  maxKeys?: number | undefined;
+  /** Handles in the instance: Cloud HSM's model, where every version costs its family's handles (RSA 2, oct 1…). */
+  maxHandles?: { limit: number; costPerFamily: Readonly<Record<string, number>> } | undefined;
+}
+
+/** A limit an addition would exceed: which, and its value. */
+export interface LimitRefusal {
+  refused: 'keys' | 'versions' | 'handles';
+  limit: number;
+}
+
 export interface KeyRepository extends KeyReader {
-  /** Adds a version, creating the key when the name is new. Refuses a name held by a soft-deleted key. */
-  addKeyVersion(version: KeyVersion): Promise<AddVersionOutcome>;
+  /**
+   * Adds a version, creating the key when the name is new. Refuses a name held by a soft-deleted key, and, given
+   * `limits`, an addition that would exceed one (nothing is written then).
+   */
+  addKeyVersion(version: KeyVersion, limits?: KeyObjectLimits): Promise<AddVersionOutcome | LimitRefusal>;
   /**
    * Applies `patch` to a version of an active key if its row version is still `expectedRowVersion`; throws
    * ConcurrentChangeError if it changed since. Undefined when the version does not exist (or is deleted).
@@ -77,6 +100,42 @@ export interface KeyRepository extends KeyReader {
   purgeDeletedKey(name: string): Promise<boolean>;
   /** Purges every deleted key whose scheduled purge date has passed; returns the purged names. */
   purgeExpiredKeys(now: IntDate): Promise<string[]>;
+}
+
+/**
+ * Secrets (domain/secrets/): a namespace of its own beside keys', with the same shape: versions of a name,
+ * soft delete of the whole secret, recover, purge. Values are stored sealed only (`sealedValue`).
+ */
+export interface SecretReader {
+  /** A version of an active (not deleted) secret; the latest when `version` is undefined. */
+  getSecretVersion(name: string, version?: string): Promise<SecretVersion | undefined>;
+  /** The latest version of each active secret, ordered by lower-cased name. */
+  listSecrets(page: PageRequest): Promise<Page<SecretVersionMeta>>;
+  /** Every version of an active secret, oldest first; undefined when the secret does not exist. */
+  listSecretVersions(name: string, page: PageRequest): Promise<Page<SecretVersionMeta> | undefined>;
+  /** The latest version of a soft-deleted secret, as it was deleted. */
+  getDeletedSecret(name: string): Promise<Deleted<SecretVersion> | undefined>;
+  listDeletedSecrets(page: PageRequest): Promise<Page<Deleted<SecretVersionMeta>>>;
+  /** A secret, active or soft-deleted, with every version (oldest first) and its deletion if deleted. */
+  getSecretWithVersions(name: string): Promise<WholeSecret | undefined>;
+}
+
+export interface SecretRepository extends SecretReader {
+  /** Adds a version, creating the secret when the name is new. Refuses a name held by a soft-deleted secret. */
+  addSecretVersion(version: SecretVersion): Promise<AddVersionOutcome>;
+  /**
+   * Applies `patch` to a version of an active secret if its row version is still `expectedRowVersion`; throws
+   * ConcurrentChangeError if it changed since. Undefined when the version does not exist (or is deleted).
+   */
+  updateSecretVersion(name: string, version: string, expectedRowVersion: number, patch: SecretVersionPatch): Promise<SecretVersion | undefined>;
+  /** Soft-deletes every version; returns the latest version as it was deleted. */
+  deleteSecret(name: string, deletion: DeletionInfo): Promise<Deleted<SecretVersion> | undefined>;
+  /** Undoes a soft delete; returns the latest version, or undefined when the name is not deleted. */
+  recoverDeletedSecret(name: string): Promise<SecretVersion | undefined>;
+  /** Removes a soft-deleted secret and all its versions for good. */
+  purgeDeletedSecret(name: string): Promise<boolean>;
+  /** Purges every deleted secret whose scheduled purge date has passed; returns the purged names (sorted). */
+  purgeExpiredSecrets(now: IntDate): Promise<string[]>;
 }
 
 export interface PrincipalReader {
@@ -130,11 +189,17 @@ export interface RoleReader {
   listRoleAssignments(filter?: { principalId?: string | undefined }): Promise<RoleAssignment[]>;
 }
 export interface RoleRepository extends RoleReader {
-  /** Creates or replaces a custom role definition. */
-  putRoleDefinition(definition: RoleDefinition): Promise<void>;
+  /**
+   * Creates or replaces a custom role definition; given `maxCustom`, a new one that would make more than that
+   * many is refused (`limit-reached`, nothing written), checked under a lock as key additions are.
+   */
+  putRoleDefinition(definition: RoleDefinition, maxCustom?: number): Promise<'stored' | 'limit-reached'>;
   deleteRoleDefinition(name: string): Promise<RoleDefinition | undefined>;
-  /** `duplicate`: the principal already has this role at this scope (under another assignment name). */
-  addRoleAssignment(assignment: RoleAssignment): Promise<'added' | 'name-taken' | 'duplicate'>;
+  /**
+   * `duplicate`: the principal already has this role at this scope (under another assignment name);
+   * `limit-reached`: the scope already has `maxAtScope` assignments (checked under a lock).
+   */
+  addRoleAssignment(assignment: RoleAssignment, maxAtScope?: number): Promise<'added' | 'name-taken' | 'duplicate' | 'limit-reached'>;
   deleteRoleAssignment(name: string): Promise<RoleAssignment | undefined>;
   /** Whether any assignment names the role (a role in use cannot be deleted). */
   isRoleAssigned(roleDefinitionName: string): Promise<boolean>;
@@ -200,6 +265,7 @@ export interface KeyEventRepository extends KeyEventReader {
 
 export interface Readers {
   keys: KeyReader;
+  secrets: SecretReader;
   audit: AuditReader;
   roles: RoleReader;
   principals: PrincipalReader;
@@ -211,6 +277,7 @@ export interface Readers {
 
 export interface UnitOfWork {
   keys: KeyRepository;
+  secrets: SecretRepository;
   audit: AuditRepository;
   roles: RoleRepository;
   principals: PrincipalRepository;

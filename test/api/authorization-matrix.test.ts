@@ -1,11 +1,12 @@
 /**
  * Issue 10: the authorization matrix. Every data-plane route (walked from the app's own route table, so a new
- * route is in it by construction) × each of the nine built-in roles × the scopes `/`, `/keys`, `/keys/k1` (the key
- * the request names) and `/keys/k2` (another key): one principal holding only that role at only that scope sends
+ * route is in it by construction) × each of the eleven built-in roles (Managed HSM's nine and Key Vault's two
+ * secrets roles) × the scopes `/`, `/keys`, `/keys/k1` (the key or secret the request names) and `/keys/k2` (another key): one principal holding only that role at only that scope sends
  * the route's request. It must be refused with 403 `ForbiddenByRbac` exactly when the role does not grant the
  * route's data action at a scope covering the request's, and never refused so otherwise.
  *
- * What each role grants is written out here again from reference §5.2 (not read from the code under test).
+ * What each role grants is written out here again from reference §5.2 and Key Vault's built-in role definitions
+ * (not read from the code under test).
  */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
@@ -18,9 +19,12 @@ import { dataPlaneRouteTable } from '../helpers/route-table.ts';
 const M = 'Microsoft.KeyVault/managedHsm/';
 const ROLE_ADMINISTRATION = ['roleAssignments/delete/action', 'roleAssignments/read/action', 'roleAssignments/write/action', 'roleDefinitions/read/action', 'roleDefinitions/write/action', 'roleDefinitions/delete/action'];
 /** Reference §5.2, data actions without the `Microsoft.KeyVault/managedHsm/` prefix. */
+/** Key Vault's secrets data actions, in full (Azure's "Key Vault Secrets Officer" grants `secrets/*`, all of these). */
+const S = 'Microsoft.KeyVault/vaults/secrets/';
+const SECRETS_OFFICER = ['delete', 'backup/action', 'purge/action', 'update/action', 'recover/action', 'restore/action', 'readMetadata/action', 'getSecret/action', 'setSecret/action'].map((action) => `${S}${action}`);
 const GRANTS: Record<string, string[]> = {
-  'a290e904-7015-4bba-90c8-60543313cdb4': [...ROLE_ADMINISTRATION, 'securitydomain/download/action', 'securitydomain/download/read', 'securitydomain/upload/action', 'securitydomain/upload/read', 'securitydomain/transferkey/read', 'backup/start/action', 'backup/status/action', 'restore/start/action', 'restore/status/action'],
-  '515eb02d-2335-4d2d-92f2-b1cbdf9c3778': [...ROLE_ADMINISTRATION, 'keys/deletedKeys/read/action', 'keys/deletedKeys/delete', 'keys/deletedKeys/recover/action', 'keys/export/action'],
+  'a290e904-7015-4bba-90c8-60543313cdb4': [...ROLE_ADMINISTRATION, 'securitydomain/download/action', 'securitydomain/download/read', 'securitydomain/upload/action', 'securitydomain/upload/read', 'securitydomain/transferkey/read', 'backup/start/action', 'backup/status/action', 'restore/start/action', 'restore/status/action', 'keys/trusted/write/action'],
+  '515eb02d-2335-4d2d-92f2-b1cbdf9c3778': [...ROLE_ADMINISTRATION, 'keys/deletedKeys/read/action', 'keys/deletedKeys/delete', 'keys/deletedKeys/recover/action', 'keys/export/action', 'keys/trusted/write/action'],
   '21dbd100-6940-42c2-9190-5d6cb909625b': ['roleDefinitions/read/action', 'roleAssignments/read/action', 'keys/read/action', 'keys/write/action', 'keys/delete', 'keys/create', 'keys/import/action', 'keys/release/action', 'keys/backup/action', 'keys/restore/action', 'keys/encrypt/action', 'keys/decrypt/action', 'keys/wrap/action', 'keys/unwrap/action', 'keys/sign/action', 'keys/verify/action', 'keys/rotate/action', 'rng/action'],
   '4bd23610-cdcf-4971-bdee-bdc562cc28e4': ROLE_ADMINISTRATION,
   '2c18b078-7c48-4d3a-af88-5a3a1b3f82b3': ['roleAssignments/read/action', 'roleDefinitions/read/action', 'keys/read/action', 'keys/deletedKeys/read/action'],
@@ -28,8 +32,12 @@ const GRANTS: Record<string, string[]> = {
   '21dbd100-6940-42c2-9190-5d6cb909625c': ['keys/release/action'],
   '7b127d3c-77bd-4e3e-bbe0-dbb8971fa7f8': ['backup/start/action', 'backup/status/action', 'keys/backup/action'],
   '6efe6056-5259-49d2-8b3d-d3d73544b20b': ['restore/start/action', 'restore/status/action', 'keys/restore/action'],
+  'b86a8fe4-44ce-4948-aee5-eccb2c155cd7': SECRETS_OFFICER,
+  '4633458b-17de-408a-b874-0445c86b69e6': [`${S}getSecret/action`, `${S}readMetadata/action`],
 };
-const SCOPES = ['/', '/keys', '/keys/k1', '/keys/k2'] as const;
+/** A grant as written above: a Managed HSM suffix, or a full action name (the secrets roles'). */
+const fullAction = (action: string) => (action.startsWith('Microsoft.') ? action : `${M}${action}`);
+const SCOPES = ['/', '/keys', '/keys/k1', '/keys/k2', '/secrets', '/secrets/k1'] as const;
 const digest = Buffer.alloc(32, 1).toString('base64url');
 
 /** A body each operation's schema accepts (what happens after authorization does not matter here). */
@@ -45,6 +53,9 @@ const BODIES: Partial<Record<OperationName, object>> = {
   unwrapKey: { alg: 'RSA-OAEP-256', value: digest },
   getRandomBytes: { count: 8 },
   release: { target: 'eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJodHRwczovL2F0dGVzdC5leGFtcGxlIn0.c2ln' },
+  setSecret: { value: 'matrix' },
+  updateSecret: { tags: { matrix: 'yes' } },
+  restoreSecret: { value: 'AAAA' },
   updateKeyRotationPolicy: { lifetimeActions: [{ trigger: { timeAfterCreate: 'P90D' }, action: { type: 'Rotate' } }], attributes: { expiryTime: 'P1Y' } },
 };
 
@@ -62,6 +73,7 @@ function concrete(url: string): string {
   return url
     .replace(/:name(?=\/|$)/, url.includes('roleAssignments') || url.includes('roleDefinitions') ? randomUUID() : 'k1')
     .replace(':keyName', 'k1')
+    .replace(':secretName', 'k1')
     .replace(':version', 'a'.repeat(32))
     .replace(':jobId', 'b'.repeat(32))
     .replace(':id', randomUUID());
@@ -82,7 +94,9 @@ test('every route × every built-in role × every scope: refused exactly when th
       const created = await admin.post('/principals', { displayName: `matrix ${role.slice(0, 8)} ${scope}` });
       const { clientId, clientSecret, tenantId } = created.json.credentials;
       const prefix = scope === '/' ? '' : scope;
-      assert.equal((await admin.put(`${prefix}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}`, { properties: { roleDefinitionId: role, principalId: clientId } })).status, 201);
+      const assignment = `${prefix}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}`;
+      const assigned = await admin.put(assignment, { properties: { roleDefinitionId: role, principalId: clientId } });
+      assert.equal(assigned.status, 201, assigned.text);
       const token = await request(server, {
         method: 'POST',
         path: `/${tenantId}/oauth2/v2.0/token`,
@@ -93,7 +107,7 @@ test('every route × every built-in role × every scope: refused exactly when th
       for (const route of routes) {
         const operation = OPERATIONS[route.operation];
         // The RBAC routes name their scope in the path (`/keys/k1/providers/…`); role definitions exist only at `/`.
-        const pathScope = route.url.includes('/providers/') ? route.url.slice(0, route.url.indexOf('/providers/')).replace(':keyName', 'k1') || '/' : '/';
+        const pathScope = route.url.includes('/providers/') ? route.url.slice(0, route.url.indexOf('/providers/')).replace(':keyName', 'k1').replace(':secretName', 'k1') || '/' : '/';
         const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
         const body = BODIES[route.operation] ?? (['post', 'put', 'patch'].includes(method) ? {} : undefined);
         const response = await api[method](concrete(route.url), body);
@@ -104,12 +118,14 @@ test('every route × every built-in role × every scope: refused exactly when th
           continue;
         }
         const requestScope = operation.scope({ name: 'k1', scope: pathScope, page: { limit: 1 }, count: 1, id: 'x' } as never);
-        const allowed = grants.some((action) => `${M}${action}` === operation.dataAction) && scopeCovers(scope, requestScope);
+        const allowed = grants.some((action) => fullAction(action) === operation.dataAction) && scopeCovers(scope, requestScope);
         const refused = response.status === 403 && response.json?.error?.innererror?.code === 'ForbiddenByRbac';
         if (refused === allowed) {
           mismatches.push(`${route.method} ${route.url} as ${role.slice(0, 8)} at ${scope}: ${allowed ? 'allowed' : 'denied'} expected, got ${response.status} ${response.json?.error?.code ?? ''}`);
         }
       }
+      // Eleven roles at one key's scope would pass Managed HSM's limit of 10 assignments per key: each goes when done.
+      assert.equal((await admin.delete(assignment)).status, 200);
     }
   }
   assert.deepEqual(mismatches, [], `${mismatches.length} of ${checked} checks`);

@@ -26,16 +26,18 @@ before(async () => {
 after(async () => { await disposeServer(server); });
 
 describe('role definitions', () => {
-  test('the nine built-in roles with their GUIDs, at /, in the SDK path form', async () => {
+  test('the eleven built-in roles (nine of Managed HSM, two of Key Vault for secrets) with their GUIDs, at /, in the SDK path form', async () => {
     const list = await api.get(`///${P}/roleDefinitions`);
     assert.equal(list.status, 200, list.text);
     const byName = new Map(list.json.value.map((d: { name: string; properties: { roleName: string } }) => [d.properties.roleName, d]));
-    assert.equal(list.json.value.length, 9);
+    assert.equal(list.json.value.length, 11);
     for (const [roleName, guid] of [
       ['Managed HSM Administrator', 'a290e904-7015-4bba-90c8-60543313cdb4'],
       ['Managed HSM Crypto User', CRYPTO_USER],
       ['Managed HSM Crypto Service Release User', '21dbd100-6940-42c2-9190-5d6cb909625c'],
       ['Managed HSM Backup', '7b127d3c-77bd-4e3e-bbe0-dbb8971fa7f8'],
+      ['Key Vault Secrets Officer', 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'],
+      ['Key Vault Secrets User', '4633458b-17de-408a-b874-0445c86b69e6'],
     ] as const) {
       const role = byName.get(roleName) as { name: string; id: string; type: string; properties: { type: string; assignableScopes: string[] } } | undefined;
       assert.equal(role?.name, guid, roleName);
@@ -61,7 +63,7 @@ describe('role definitions', () => {
     assert.equal(created.status, 201, created.text);
     assert.equal(created.json.properties.type, 'CustomRole');
     assert.equal((await api.get(`/${P}/roleDefinitions/${name}`)).json.properties.roleName, 'Key signer');
-    assert.equal((await api.get(`/${P}/roleDefinitions`)).json.value.length, 10);
+    assert.equal((await api.get(`/${P}/roleDefinitions`)).json.value.length, 12);
     const assignment = randomUUID();
     assert.equal((await api.put(`/${P}/roleAssignments/${assignment}`, { properties: { roleDefinitionId: created.json.id, principalId: 'someone' } })).status, 201);
     assert.equal((await api.delete(`/${P}/roleDefinitions/${name}`)).status, 409, 'in use');
@@ -72,11 +74,11 @@ describe('role definitions', () => {
 });
 
 describe('role assignments', () => {
-  test('the first administrator holds Administrator, Crypto Officer and Crypto User at /', async () => {
+  test('the first administrator holds Administrator, Crypto Officer, Crypto User and Secrets Officer at /', async () => {
     const mine = await api.get(`/${P}/roleAssignments?$filter=${encodeURIComponent(`principalId eq '${admin}'`)}`);
     assert.equal(mine.status, 200, mine.text);
     const roles = mine.json.value.map((a: { properties: { roleDefinitionId: string; scope: string } }) => `${a.properties.scope} ${a.properties.roleDefinitionId.split('/').at(-1)}`).sort();
-    assert.deepEqual(roles, ['/ 21dbd100-6940-42c2-9190-5d6cb909625b', '/ 515eb02d-2335-4d2d-92f2-b1cbdf9c3778', '/ a290e904-7015-4bba-90c8-60543313cdb4']);
+    assert.deepEqual(roles, ['/ 21dbd100-6940-42c2-9190-5d6cb909625b', '/ 515eb02d-2335-4d2d-92f2-b1cbdf9c3778', '/ a290e904-7015-4bba-90c8-60543313cdb4', '/ b86a8fe4-44ce-4948-aee5-eccb2c155cd7']);
   });
 
   test('create at /keys/{name} (201), duplicate 409, get at its own scope only, filters, bad scopes 400', async () => {
@@ -95,7 +97,7 @@ describe('role assignments', () => {
     assert.equal(atKeys.json.value.length, 0, 'none exactly at /keys');
     const below = await api.get(`/keys/${P}/roleAssignments`);
     assert.deepEqual(below.json.value.map((a: { name: string }) => a.name), [name], 'at /keys and below');
-    for (const path of [`/secrets/${P}/roleAssignments/${randomUUID()}`, `/keys/bad_name/${P}/roleAssignments/${randomUUID()}`]) {
+    for (const path of [`/certificates/${P}/roleAssignments/${randomUUID()}`, `/keys/bad_name/${P}/roleAssignments/${randomUUID()}`]) {
       assert.equal((await api.put(path, body)).status >= 400, true, path);
     }
     assert.equal((await api.put(`/${P}/roleAssignments/not-a-guid`, body)).status, 400);

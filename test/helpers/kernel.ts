@@ -7,6 +7,7 @@ import type { AuditEvent, AuditSink } from '../../src/domain/kernel/audit.ts';
 import type { InstanceAttestation } from '../../src/custody/instance-attestation.ts';
 import { createKeyEvents, type KeyEvents } from '../../src/domain/events/key-events.ts';
 import { AttestationAuthorities } from '../../src/domain/identity/attestation-authorities.ts';
+import { MANAGED_HSM_OBJECT_LIMITS, type ObjectLimits } from '../../src/domain/limits/object-limits.ts';
 import { SYSTEM_ACTIONS } from '../../src/server/services.ts';
 import type { CallerContext } from '../../src/domain/kernel/context.ts';
 import { BackupRunner } from '../../src/domain/backup/backup-runner.ts';
@@ -59,6 +60,7 @@ export interface TestKernelOptions {
   attestation?: InstanceAttestation;
   attestationAuthorities?: AttestationAuthorities;
   events?: KeyEvents;
+  limits?: ObjectLimits;
 }
 
 export function kernelFor(store: Store, options: TestKernelOptions = {}) {
@@ -80,6 +82,7 @@ export function kernelFor(store: Store, options: TestKernelOptions = {}) {
       attestation: options.attestation ?? NO_ATTESTATION,
       attestationAuthorities: options.attestationAuthorities ?? new AttestationAuthorities({ authorities: [] }),
       events: options.events ?? createKeyEvents({}),
+      limits: options.limits ?? MANAGED_HSM_OBJECT_LIMITS,
       authorization: { changed: () => authorizer.changed(), principalChanged: () => {} },
     },
     authorizer,

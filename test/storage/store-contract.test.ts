@@ -21,6 +21,8 @@ import { ConcurrentChangeError } from '../../src/storage/store-errors.ts';
 import type { Store } from '../../src/storage/store.ts';
 import { versionId, keyVersion as version } from '../helpers/key-versions.ts';
 import { describeRotationContract } from './rotation-contract.ts';
+import { describeSecretContract } from './secret-contract.ts';
+import { describeObjectLimitsContract } from './object-limits-contract.ts';
 
 const directories: string[] = [];
 after(() => {
@@ -68,6 +70,8 @@ async function preparePostgres(): Promise<{ server: TestPostgres; template: stri
 for (const [backend, open] of Object.entries(backends)) {
   describe(`the ${backend} store`, () => {
     describeRotationContract(open);
+    describeSecretContract(open);
+    describeObjectLimitsContract(open);
     const add = (store: Store, record: KeyVersion) => store.transaction((unit) => unit.keys.addKeyVersion(record));
 
     test('versions: latest, by id, case-insensitive names that keep their first spelling', async () => {

@@ -6,7 +6,8 @@
  * SDKs' "latest version") lands on `GET /keys/:name`; literal segments (`versions`, `create`) win over `:version`.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { CreateKeyRequest, ImportKeyRequest, UpdateKeyRequest } from '../../domain/keys/key-lifecycle.ts';
+import { registerUpdateRoutes } from './update-routes.ts';
+import type { CreateKeyRequest, ImportKeyRequest } from '../../domain/keys/key-lifecycle.ts';
 import { originOf } from '../../http/host.ts';
 import { operationRoute, type RouteDeps } from '../operation-route.ts';
 import { pageAnswer, pageRequestOf } from '../paging.ts';
@@ -18,7 +19,6 @@ import {
   importKeyBodySchema,
   keyBundleSchema,
   keyListSchema,
-  updateKeyBodySchema,
 } from './key-schemas.ts';
 
 type NameParams = { Params: { name: string } };
@@ -64,12 +64,7 @@ export function registerKeyRoutes(app: FastifyInstance, deps: RouteDeps): void {
     answer: (key, request) => toKeyBundle(key, view(request)),
   });
 
-  operationRoute<'updateKey', VersionParams & { Body: UpdateKeyRequest | undefined }>(app, deps, {
-    method: 'PATCH', paths: ['/keys/:name', '/keys/:name/:version'], operation: 'updateKey',
-    schema: { body: updateKeyBodySchema, response: bundle },
-    input: (request) => ({ name: request.params.name, version: request.params.version, request: request.body ?? {} }),
-    answer: (key, request) => toKeyBundle(key, view(request)),
-  });
+  registerUpdateRoutes(app, deps, view);
 
   operationRoute(app, deps, {
     method: 'GET', paths: ['/keys'], operation: 'getKeys',

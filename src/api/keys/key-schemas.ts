@@ -6,21 +6,13 @@
  * (`d`, `p`, `q`, `dp`, `dq`, `qi`, `k`) cannot be sent even if a mapper slipped.
  */
 import { JWK_MEMBER_MAX_CHARS } from '../../crypto/jwk-members.ts';
+import { deletionProperties, intDate, nullableIntDate, pageSchemaOf, responseTags, tagsSchema } from '../common-schemas.ts';
 
-const intDate = { type: 'integer', minimum: 0, maximum: 253402300799 } as const;
-const nullableIntDate = { type: ['integer', 'null'], minimum: 0, maximum: 253402300799 } as const;
 
 export const keyOperationsSchema = {
   type: 'array',
   maxItems: 16,
   items: { type: 'string', minLength: 1, maxLength: 32 },
-} as const;
-
-export const tagsSchema = {
-  type: 'object',
-  maxProperties: 15,
-  propertyNames: { minLength: 1, maxLength: 256 },
-  additionalProperties: { type: 'string', maxLength: 256 },
 } as const;
 
 const requestAttributesSchema = {
@@ -30,6 +22,9 @@ const requestAttributesSchema = {
     nbf: nullableIntDate,
     exp: nullableIntDate,
     exportable: { type: 'boolean' },
+    // Cloud HSM's attributes (docs/cloud-hsm-keys.md): trusted only on PATCH (setKeyTrusted), wrapWithTrusted one-way.
+    trusted: { type: 'boolean' },
+    wrapWithTrusted: { type: 'boolean' },
   },
 } as const;
 
@@ -109,6 +104,8 @@ const responseAttributes = {
     recoverableDays: { type: 'integer' },
     recoveryLevel: { type: 'string' },
     exportable: { type: 'boolean' },
+    trusted: { type: 'boolean' },
+    wrapWithTrusted: { type: 'boolean' },
     hsmPlatform: { type: 'string' },
     // Only getKeyAttestation sets it (reference §3.7); each member is base64url text.
     attestation: {
@@ -122,8 +119,6 @@ const responseAttributes = {
     },
   },
 } as const;
-
-const responseTags = { type: 'object', additionalProperties: { type: 'string' } } as const;
 
 const responseReleasePolicy = {
   type: 'object',
@@ -145,12 +140,6 @@ const publicJsonWebKey = {
   },
 } as const;
 
-const deletionProperties = {
-  recoveryId: { type: 'string' },
-  deletedDate: intDate,
-  scheduledPurgeDate: intDate,
-} as const;
-
 const keyBundleProperties = {
   key: publicJsonWebKey,
   attributes: responseAttributes,
@@ -160,6 +149,37 @@ const keyBundleProperties = {
 } as const;
 
 export const keyBundleSchema = { type: 'object', properties: keyBundleProperties } as const;
+
+/**
+ * The answer of exportKey: a key bundle whose key also carries `key_hsm`, the wrapped transfer blob. The only
+ * bundle that may: every other schema leaves `key_hsm` out, so it cannot leave through them.
+ */
+export const exportedKeyBundleSchema = {
+  type: 'object',
+  properties: {
+    ...keyBundleProperties,
+    key: { type: 'object', properties: { ...publicJsonWebKey.properties, key_hsm: { type: 'string' } } },
+  },
+} as const;
+
+export const exportKeyBodySchema = {
+  type: 'object',
+  properties: {
+    wrappingKid: { type: 'string', minLength: 1, maxLength: 2048 },
+    wrappingKey: {
+      type: 'object',
+      properties: {
+        kid: { type: 'string', maxLength: 1024 },
+        kty: { type: 'string', maxLength: 16 },
+        key_ops: keyOperationsSchema,
+        // Up to an 8192-bit modulus (with a leading zero octet); the domain checks the size exactly.
+        n: { type: 'string', maxLength: 1400 },
+        e: { type: 'string', maxLength: 16 },
+      },
+    },
+    enc: { type: 'string', maxLength: 32 },
+  },
+} as const;
 export const deletedKeyBundleSchema = {
   type: 'object',
   properties: { ...keyBundleProperties, ...deletionProperties },
@@ -172,18 +192,6 @@ const keyItemProperties = {
   managed: { type: 'boolean' },
 } as const;
 
-export const keyListSchema = {
-  type: 'object',
-  properties: {
-    value: { type: 'array', items: { type: 'object', properties: keyItemProperties } },
-    nextLink: { type: ['string', 'null'] },
-  },
-} as const;
+export const keyListSchema = pageSchemaOf(keyItemProperties);
 
-export const deletedKeyListSchema = {
-  type: 'object',
-  properties: {
-    value: { type: 'array', items: { type: 'object', properties: { ...keyItemProperties, ...deletionProperties } } },
-    nextLink: { type: ['string', 'null'] },
-  },
-} as const;
+export const deletedKeyListSchema = pageSchemaOf({ ...keyItemProperties, ...deletionProperties });

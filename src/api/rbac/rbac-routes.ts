@@ -1,6 +1,7 @@
 /**
  * Local RBAC over the Managed HSM REST shapes (reference §5.1): `/{scope}/providers/Microsoft.Authorization/
- * roleDefinitions[/{name}]` and `…/roleAssignments[/{name}]`, the scope being `/`, `/keys` or `/keys/{name}`.
+ * roleDefinitions[/{name}]` and `…/roleAssignments[/{name}]`, the scope being `/`, `/keys`, `/keys/{name}`,
+ * `/secrets` or `/secrets/{name}` (secrets are Key Vault's; their assignments take the same shapes).
  * The SDK writes the scope unescaped (`///providers/…`, `//keys/providers/…`); the router collapses the slashes.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -15,9 +16,11 @@ const SCOPES = [
   { prefix: '', scope: () => '/' },
   { prefix: '/keys', scope: () => '/keys' },
   { prefix: '/keys/:keyName', scope: (params: { keyName?: string }) => `/keys/${params.keyName ?? ''}` },
+  { prefix: '/secrets', scope: () => '/secrets' },
+  { prefix: '/secrets/:secretName', scope: (params: { secretName?: string }) => `/secrets/${params.secretName ?? ''}` },
 ] as const;
 
-type ScopeParams = { keyName?: string; name?: string };
+type ScopeParams = { keyName?: string; secretName?: string; name?: string };
 type ScopedRequest = FastifyRequest<{ Params: ScopeParams; Querystring: { $filter?: string } }>;
 
 export function roleDefinitionId(name: string): string {

@@ -35,6 +35,7 @@ export interface RequestAuditEvent {
 export const AUDIT_FIELD_NAMES: ReadonlySet<string> = new Set([
   'key', 'version', 'alg', 'count', 'certificates', 'downloaded', 'transferKey', 'uploaded',
   'roleDefinition', 'roleAssignment', 'principal', 'jobId', 'purged', 'kek', 'kekVersion', 'authority',
+  'secret', 'wrappingKid', 'trusted',
 ]);
 
 const MAX_STRING = 256;

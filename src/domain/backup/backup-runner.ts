@@ -2,11 +2,12 @@
  * The work of full backup and restore, run in the background on the node that accepted the request (the
  * operation that started it has authorized it, recorded the job and taken the one-at-a-time lease):
  *
- *   backup     a new folder at the target with one sealed object per key (every version, soft-deleted keys
- *              too) and a sealed manifest naming them; written object by object, the manifest last, so a
- *              folder without a manifest is an unfinished backup and no restore accepts it
- *   restore    every key of a folder's manifest whose name is free here; a name in use is left as it is and
- *              counted in the status
+ *   backup     a new folder at the target with one sealed object per key and per secret (every version,
+ *              soft-deleted ones too; backup-secrets.ts) and a sealed manifest naming them; written object by
+ *              object, the manifest last, so a folder without a manifest is an unfinished backup and no restore
+ *              accepts it
+ *   restore    every key and secret of a folder's manifest whose name is free here; a name in use is left as it
+ *              is and counted in the status
  *   selective  one key of a folder
  *   pre-checks prebackup writes a marker object to prove the target is writable; prerestore opens the manifest
  *
@@ -22,6 +23,7 @@ import type { IntDate } from '../../lib/intdate.ts';
 import type { Store } from '../../storage/store.ts';
 import { keyBackupDocument, KeyBackupDocumentError, versionsFromBackup } from '../keys/key-backup-document.ts';
 import { BackupJobProgress, type BackupJob } from './backup-jobs.ts';
+import { restoreSecretObject, SecretObjectError, writeSecretObjects, type SecretManifestEntry } from './backup-secrets.ts';
 
 const MANIFEST = 'manifest.sealed';
 const MANIFEST_FORMAT = 'strongroom.full-backup/1';
@@ -34,6 +36,8 @@ interface Manifest {
   jobId: string;
   created: IntDate;
   keys: Array<{ name: string; object: string; deleted: boolean }>;
+  /** Absent in the manifests of releases before secrets. */
+  secrets?: SecretManifestEntry[] | undefined;
 }
 
 /** A failure the job reports as it is (its message is for the client). */
@@ -65,7 +69,7 @@ export class BackupRunner {
     this.#run(job, async (progress) => {
       const folder = await createBackupFolder(location, folderName);
       const count = await this.#writeBackup(folder, job.jobId, progress);
-      return `Full backup finished: ${count.active} keys and ${count.deleted} deleted keys backed up to ${folder.uri}.`;
+      return `Full backup finished: ${count.active} keys and ${count.deleted} deleted keys, and ${count.secrets} secrets, backed up to ${folder.uri}.`;
     });
   }
 
@@ -93,9 +97,10 @@ export class BackupRunner {
       if (onlyKey !== undefined && skipped.length > 0) {
         throw new JobFailure('Conflict', `A key named ${onlyKey} exists in this instance (active or deleted); delete and purge it before restoring it.`);
       }
-      return skipped.length === 0
+      const secrets = onlyKey === undefined ? await this.#restoreSecrets(folder, manifest.secrets ?? []) : '';
+      return secrets + (skipped.length === 0
         ? `Restore finished: ${restored} keys restored.`
-        : `Restore finished: ${restored} keys restored; ${skipped.length} left as they are because their names exist here (${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ', …' : ''}).`;
+        : `Restore finished: ${restored} keys restored; ${skipped.length} left as they are because their names exist here (${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ', …' : ''}).`);
     });
   }
 
@@ -128,7 +133,25 @@ export class BackupRunner {
     this.#running.add(running);
   }
 
-  async #writeBackup(folder: BackupFolder, jobId: string, progress: BackupJobProgress): Promise<{ active: number; deleted: number }> {
+  /** The secrets of a full restore; a sentence for the status when there were any. */
+  async #restoreSecrets(folder: BackupFolder, entries: readonly SecretManifestEntry[]): Promise<string> {
+    const { store, custody } = this.#options;
+    let restored = 0;
+    for (const entry of entries) {
+      const plaintext = this.#open(await folder.read(entry.object), entry.object);
+      try {
+        if (await restoreSecretObject(store, plaintext, entry, custody.roots.keyMaterial)) restored++;
+      } catch (error) {
+        if (error instanceof SecretObjectError) throw new JobFailure('BadParameter', error.message);
+        throw error;
+      } finally {
+        plaintext.fill(0);
+      }
+    }
+    return entries.length === 0 ? '' : `Secrets: ${restored} of ${entries.length} restored (the others' names exist here). `;
+  }
+
+  async #writeBackup(folder: BackupFolder, jobId: string, progress: BackupJobProgress): Promise<{ active: number; deleted: number; secrets: number }> {
     const { store, custody, keystore, clock } = this.#options;
     const root = custody.roots.backup;
     const domainId = custody.domain.id;
@@ -153,9 +176,10 @@ export class BackupRunner {
         after = page.next;
       } while (after !== undefined);
     }
+    manifest.secrets = await writeSecretObjects(store, folder, custody.roots.keyMaterial, (object, document) => sealBackup(root, domainId, 'fullBackupObject', object, document));
     await folder.write(MANIFEST, sealBackup(root, domainId, 'fullBackupObject', MANIFEST, Buffer.from(JSON.stringify(manifest))));
     const deletedCount = manifest.keys.filter((entry) => entry.deleted).length;
-    return { active: manifest.keys.length - deletedCount, deleted: deletedCount };
+    return { active: manifest.keys.length - deletedCount, deleted: deletedCount, secrets: manifest.secrets.length };
   }
 
   async #readManifest(folder: BackupFolder): Promise<Manifest> {

@@ -19,9 +19,14 @@ import { deleteKey, purgeDeletedKey, purgeExpiredKeys, recoverDeletedKey } from 
 import { getDeletedKey, getDeletedKeys, getKey, getKeys, getKeyVersions } from '../keys/key-reads.ts';
 import { getKeyAttestation } from '../keys/key-attestation.ts';
 import { releaseKey } from '../keys/key-release.ts';
+import { exportKey } from '../keys/key-export.ts';
 import { getKeyRotationPolicy, rotateKey, updateKeyRotationPolicy } from '../keys/key-rotation.ts';
 import { notifyKeyNearExpiry, rotateKeyOnSchedule, runKeyRotationSchedule } from '../keys/rotation-schedule.ts';
 import { deliverKeyEvents } from '../events/deliver-key-events.ts';
+import { backupSecret, restoreSecret } from '../secrets/secret-backup.ts';
+import { deleteSecret, purgeDeletedSecret, purgeExpiredSecrets, recoverDeletedSecret } from '../secrets/secret-deletion.ts';
+import { setSecret, updateSecret } from '../secrets/secret-lifecycle.ts';
+import { getDeletedSecret, getDeletedSecrets, getSecret, getSecrets, getSecretVersions } from '../secrets/secret-reads.ts';
 import { decryptWithKey, encryptWithKey, sign, unwrapKey, verify, wrapKey } from '../keys/key-use.ts';
 import { createPrincipal, deletePrincipal, getPrincipal, listPrincipals, resetPrincipalSecret } from '../principals/principal-operations.ts';
 import { getRandomBytes } from '../random/random-bytes.ts';
@@ -60,6 +65,7 @@ export const OPERATIONS = {
   restoreKey: restoreKeyBackup,
   // keys in and out, and their life cycle over time
   release: releaseKey,
+  exportKey,
   getKeyAttestation,
   rotateKey,
   getKeyRotationPolicy,
@@ -71,6 +77,19 @@ export const OPERATIONS = {
   decrypt: decryptWithKey,
   wrapKey,
   unwrapKey,
+  // secrets (Key Vault's secrets API; a namespace apart from keys)
+  setSecret,
+  getSecret,
+  updateSecret,
+  getSecrets,
+  getSecretVersions,
+  deleteSecret,
+  getDeletedSecret,
+  getDeletedSecrets,
+  recoverDeletedSecret,
+  purgeDeletedSecret,
+  backupSecret,
+  restoreSecret,
   // other data actions
   getRandomBytes,
   // the security domain (custody)
@@ -104,6 +123,7 @@ export const OPERATIONS = {
   deletePrincipal,
   // scheduled jobs (the system caller; no route)
   purgeExpiredKeys,
+  purgeExpiredSecrets,
   runKeyRotationSchedule,
   rotateKeyOnSchedule,
   notifyKeyNearExpiry,
@@ -115,6 +135,7 @@ export type OperationName = keyof typeof OPERATIONS;
 /** Operations no HTTP route names, and who calls them instead. */
 export const NON_HTTP_CALLERS: Readonly<Partial<Record<OperationName, string>>> = {
   purgeExpiredKeys: 'the purge job (src/jobs/purge-job.ts), as the system caller',
+  purgeExpiredSecrets: 'the purge job (src/jobs/purge-job.ts), after purgeExpiredKeys, as the system caller',
   runKeyRotationSchedule: 'the rotation job (src/jobs/rotation-job.ts) and `strongroom jobs run rotation`, as the system caller',
   rotateKeyOnSchedule: 'the rotation job, for each key whose Rotate trigger has come, as the system caller',
   notifyKeyNearExpiry: 'the rotation job, for each version whose Notify trigger has come, as the system caller',

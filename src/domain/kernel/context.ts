@@ -33,3 +33,11 @@ export interface CallerContext {
 export function systemContext(job: string, clock: () => IntDate = nowIntDate): CallerContext {
   return { caller: { id: `system:${job}`, kind: 'system' }, channel: 'job', requestId: randomUUID(), clock };
 }
+
+/**
+ * A job run performs several operations under one caller; each is a request of its own on the record, so each
+ * gets its own request id (the audit log records every request once).
+ */
+export function nextRequest(context: CallerContext): CallerContext {
+  return { ...context, requestId: randomUUID() };
+}

@@ -18,6 +18,7 @@ import type { Custody } from '../../custody/custody.ts';
 import type { InstanceAttestation } from '../../custody/instance-attestation.ts';
 import type { KeyEvents } from '../events/key-events.ts';
 import type { AttestationAuthorities } from '../identity/attestation-authorities.ts';
+import type { ObjectLimits } from '../limits/object-limits.ts';
 import type { BackupRunner } from '../backup/backup-runner.ts';
 import type { Keystore } from '../../keystore/keystore.ts';
 import type { Readers, UnitOfWork } from '../../storage/store.ts';
@@ -40,6 +41,8 @@ export interface OperationEnvironment {
   readonly attestationAuthorities: AttestationAuthorities;
   /** Where key events (a version near expiry) go besides the audit log: the --event-webhook. */
   readonly events: KeyEvents;
+  /** Object limits (keys, versions, roles), checked in the unit that would exceed them. */
+  readonly limits: ObjectLimits;
   /** Caches of who may do what: told when a role change, or a principal's deletion or reset, has committed here. */
   readonly authorization: { changed(): void; principalChanged(principalId: string): void };
 }

@@ -2,7 +2,7 @@
  * A key version's attributes as Key Vault renders them (KeyAttributes): what a key bundle carries, over HTTP
  * (api/keys/key-bundles.ts) and inside the signed answer of a secure key release (release-answer.ts).
  */
-import type { KeyAttributes } from './key-model.ts';
+import { isTrusted, mustWrapWithTrusted, type KeyAttributes } from './key-model.ts';
 
 export function wireKeyAttributes(attributes: KeyAttributes, retentionDays: number) {
   return {
@@ -15,5 +15,8 @@ export function wireKeyAttributes(attributes: KeyAttributes, retentionDays: numb
     // Purge protection is off: deleted keys can be purged by a caller before their retention ends.
     recoveryLevel: retentionDays === 90 ? 'Recoverable+Purgeable' : 'CustomizedRecoverable+Purgeable',
     exportable: attributes.exportable,
+    // Cloud HSM's CKA_TRUSTED and CKA_WRAP_WITH_TRUSTED (docs/cloud-hsm-keys.md); the SDKs ignore unknown members.
+    trusted: isTrusted(attributes),
+    wrapWithTrusted: mustWrapWithTrusted(attributes),
   };
 }

@@ -2,6 +2,9 @@
  * The rules for a key version's attributes and release policy, on create/import and on update.
  *
  * - `exportable` needs a release policy, and once false it can never become true (an HSM's EXTRACTABLE=0).
+ * - `wrapWithTrusted` (Cloud HSM's CKA_WRAP_WITH_TRUSTED) defaults to true and is one-way: false may become true,
+ *   true never false. `trusted` is not set here: a new version is untrusted, and only setKeyTrusted
+ *   (key-trust.ts, its own data action) changes it.
  * - An immutable release policy can never be changed again (nor removed: no request can remove a policy).
  * - A release policy must follow the Managed HSM grammar (release-policy.ts), checked after the rules above so
  *   that their messages (Azure's AKV.SKR texts) win.
@@ -11,7 +14,7 @@
 import { badParameter } from '../../errors/errors.ts';
 import { decodeBase64Lenient } from '../../lib/base64url.ts';
 import type { IntDate } from '../../lib/intdate.ts';
-import type { KeyAttributes, KeyVersion, KeyVersionPatch, ReleasePolicy } from './key-model.ts';
+import { mustWrapWithTrusted, type KeyAttributes, type KeyVersion, type KeyVersionPatch, type ReleasePolicy } from './key-model.ts';
 import { parseReleasePolicyData } from './release-policy.ts';
 
 export interface AttributesRequest {
@@ -19,6 +22,9 @@ export interface AttributesRequest {
   nbf?: IntDate | null | undefined;
   exp?: IntDate | null | undefined;
   exportable?: boolean | undefined;
+  wrapWithTrusted?: boolean | undefined;
+  /** Changed only by setKeyTrusted (key-trust.ts); on create or import it is refused. */
+  trusted?: boolean | undefined;
 }
 
 export interface ReleasePolicyRequest {
@@ -46,9 +52,14 @@ export function newKeyAttributes(
     nbf: request?.nbf ?? undefined,
     exp: request?.exp ?? undefined,
     exportable: request?.exportable ?? false,
+    trusted: false,
+    wrapWithTrusted: request?.wrapWithTrusted ?? true,
     created: now,
     updated: now,
   };
+  if (request?.trusted !== undefined) {
+    throw badParameter('attributes.trusted cannot be set when a key is created or imported; an administrator sets it afterwards with PATCH /keys/{name}/{version}.');
+  }
   if (attributes.exportable && releasePolicy === undefined) {
     throw badParameter('AKV.SKR.1004: Exportable keys must have release policy.');
   }
@@ -85,6 +96,9 @@ export function attributesPatch(
   if (attributes.exportable === true && !current.attributes.exportable) {
     throw badParameter('A key that is not exportable can never be made exportable.');
   }
+  if (attributes.wrapWithTrusted === false && mustWrapWithTrusted(current.attributes)) {
+    throw badParameter('A key that must be wrapped with a trusted key (wrapWithTrusted) can never be relieved of it.');
+  }
   const releasePolicy = releasePolicyOf(request.release_policy);
   if (releasePolicy !== undefined && current.releasePolicy?.immutable === true) {
     throw badParameter('AKV.SKR.1020: Immutable Key Release Policy cannot be modified.');
@@ -103,6 +117,7 @@ export function attributesPatch(
     nbf: attributes.nbf,
     exp: attributes.exp,
     exportable: attributes.exportable,
+    wrapWithTrusted: attributes.wrapWithTrusted,
     tags: request.tags,
     releasePolicy,
     updated: now,

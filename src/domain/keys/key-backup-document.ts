@@ -88,7 +88,8 @@ export function versionsFromBackup(plaintext: Buffer, keystore: Keystore): { nam
         keySize: material.family === 'EC' ? undefined : material.sizeBits,
         curve: material.family === 'EC' ? material.curve : undefined,
         keyOps: backedUp.keyOps,
-        attributes: backedUp.attributes,
+        // Backups made before trusted / wrapWithTrusted existed: the defaults the migration gave stored versions.
+        attributes: { ...backedUp.attributes, trusted: backedUp.attributes.trusted === true, wrapWithTrusted: backedUp.attributes.wrapWithTrusted !== false },
         tags: backedUp.tags,
         releasePolicy: backedUp.releasePolicy,
         origin: ['generated', 'imported', 'byok'].includes(backedUp.origin ?? '') ? backedUp.origin : undefined,

@@ -14,6 +14,7 @@ import { DataActions } from '../rbac/data-actions.ts';
 import { keyBackupDocument, KeyBackupDocumentError, versionsFromBackup } from './key-backup-document.ts';
 import type { KeyVersion } from './key-model.ts';
 import { KEYS_SCOPE, keyFields, keyScope } from './key-scope.ts';
+import { addCheckedVersion } from './key-lifecycle.ts';
 
 /** Azure's text, which clients match on. */
 const CORRUPT_BACKUP = 'Backup blob contains invalid or corrupt version.';
@@ -46,11 +47,10 @@ export const restoreKeyBackup = writeOperation<{ value: unknown }, KeyVersion, {
     await assertNameFree(store, restored.name);
     return restored;
   },
-  async run(_call, unit, restored) {
+  async run(call, unit, restored) {
     await assertNameFree(unit, restored.name);
-    for (const version of restored.versions) {
-      if ((await unit.keys.addKeyVersion(version)) === 'name-is-deleted') throw keyIsDeletedButRecoverable(restored.name);
-    }
+    // A restored key counts against the object limits as a created one does, version by version.
+    for (const version of restored.versions) await addCheckedVersion(unit, version, call.env);
     const latest = await unit.keys.getKeyVersion(restored.name);
     if (latest === undefined) throw new Error('a restored key is not readable in its own unit of work');
     return latest;

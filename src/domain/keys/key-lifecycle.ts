@@ -12,10 +12,11 @@ import { publicJwk } from '../../crypto/key-encoding.ts';
 import { generateKeyMaterial } from '../../crypto/key-generation.ts';
 import { importJwk } from '../../crypto/jwk-import.ts';
 import type { KeyFamily, KeyMaterial } from '../../crypto/key-material.ts';
-import { keyIsDeletedButRecoverable, keyNotFound } from '../../errors/errors.ts';
+import { badParameter, keyIsDeletedButRecoverable, keyNotFound } from '../../errors/errors.ts';
 import type { IntDate } from '../../lib/intdate.ts';
 import type { Readers, UnitOfWork } from '../../storage/store.ts';
-import { writeOperation, type OperationCall } from '../kernel/operation.ts';
+import { writeOperation, type OperationCall, type OperationEnvironment } from '../kernel/operation.ts';
+import { keyLimitError, keyObjectLimits } from '../limits/object-limits.ts';
 import { DataActions } from '../rbac/data-actions.ts';
 import { byokMaterial, kekAuditFields } from './byok-import.ts';
 import { attributesPatch, newKeyAttributes, releasePolicyOf, type KeyPropertiesRequest } from './key-attributes.ts';
@@ -60,7 +61,7 @@ export const createKey = writeOperation<NewVersionInput<CreateKeyRequest>, KeyVe
     const spec = keySpecOf(call.input.request);
     return prepareVersion(call, store, spec.family, call.input.request.key_ops, () => generateKeyMaterial(spec), 'generated');
   },
-  run: (_call, unit, version) => storeVersion(unit, version),
+  run: (call, unit, version) => storeVersion(unit, version, call.env),
 });
 
 export const importKey = writeOperation<NewVersionInput<ImportKeyRequest>, KeyVersion, KeyVersion>({
@@ -78,7 +79,7 @@ export const importKey = writeOperation<NewVersionInput<ImportKeyRequest>, KeyVe
     }
     return prepareVersion(call, store, family, request.key.key_ops, () => importJwk(family, request.key), 'imported');
   },
-  run: (_call, unit, version) => storeVersion(unit, version),
+  run: (call, unit, version) => storeVersion(unit, version, call.env),
 });
 
 export const updateKey = writeOperation<UpdateKeyInput, KeyVersion>({
@@ -88,6 +89,8 @@ export const updateKey = writeOperation<UpdateKeyInput, KeyVersion>({
   audit: (input, output) => keyFields(input.name, output?.version ?? input.version),
   async run(call, unit) {
     const { name, version, request } = call.input;
+    // `trusted` has its own operation and data action (key-trust.ts); the PATCH route sends it there.
+    if (request.attributes?.trusted !== undefined) throw badParameter('attributes.trusted is changed by setKeyTrusted, not by updateKey.');
     const current = await unit.keys.getKeyVersion(name, emptyAsLatest(version));
     if (current === undefined) throw keyNotFound(name, version);
     const keyOps = request.key_ops === undefined ? undefined : keyOperationsForUpdate(current, request.key_ops);
@@ -149,8 +152,16 @@ function sealedVersion(
   };
 }
 
-export async function storeVersion(unit: UnitOfWork, version: KeyVersion): Promise<KeyVersion> {
-  if ((await unit.keys.addKeyVersion(version)) === 'name-is-deleted') throw keyIsDeletedButRecoverable(version.name);
+/** Stores a new version, checked against the object limits in the same unit (storage serializes the check). */
+export async function storeVersion(unit: UnitOfWork, version: KeyVersion, env: Pick<OperationEnvironment, 'limits'>): Promise<KeyVersion> {
+  await addCheckedVersion(unit, version, env);
   // A later version of an existing key keeps the name the key was first created with.
   return (await unit.keys.getKeyVersion(version.name, version.version)) ?? version;
+}
+
+/** Adds a version unless its name is soft-deleted (409) or an object limit would be exceeded (409 QuotaExceeded). */
+export async function addCheckedVersion(unit: UnitOfWork, version: KeyVersion, env: Pick<OperationEnvironment, 'limits'>): Promise<void> {
+  const outcome = await unit.keys.addKeyVersion(version, keyObjectLimits(env.limits));
+  if (outcome === 'name-is-deleted') throw keyIsDeletedButRecoverable(version.name);
+  if (typeof outcome === 'object') throw keyLimitError(outcome, version.name);
 }

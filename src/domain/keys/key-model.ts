@@ -14,6 +14,16 @@ export interface KeyAttributes {
   nbf?: IntDate | undefined;
   exp?: IntDate | undefined;
   exportable: boolean;
+  /**
+   * Cloud HSM's CKA_TRUSTED: the key may wrap keys marked wrapWithTrusted. Set only by an administrator
+   * (key-trust.ts). Absent means false (records made in code before it existed; storage always sets it).
+   */
+  trusted?: boolean | undefined;
+  /**
+   * Cloud HSM's CKA_WRAP_WITH_TRUSTED: exported only wrapped by a trusted key; once true, never false again.
+   * Absent means true, the default of every key Strongroom makes.
+   */
+  wrapWithTrusted?: boolean | undefined;
   created: IntDate;
   updated: IntDate;
 }
@@ -71,7 +81,15 @@ export interface KeyVersionPatch {
   nbf?: IntDate | null | undefined;
   exp?: IntDate | null | undefined;
   exportable?: boolean | undefined;
+  trusted?: boolean | undefined;
+  wrapWithTrusted?: boolean | undefined;
   tags?: Record<string, string> | undefined;
   releasePolicy?: ReleasePolicy | undefined;
   updated: IntDate;
 }
+
+/** `trusted`, absent meaning false. */
+export const isTrusted = (attributes: KeyAttributes): boolean => attributes.trusted === true;
+
+/** `wrapWithTrusted`, absent meaning true. */
+export const mustWrapWithTrusted = (attributes: KeyAttributes): boolean => attributes.wrapWithTrusted !== false;

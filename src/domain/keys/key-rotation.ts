@@ -12,7 +12,7 @@ import { generateKeyMaterial } from '../../crypto/key-generation.ts';
 import type { KeySpec, RsaSize, AesSize } from '../../crypto/key-material.ts';
 import { keyNotFound } from '../../errors/errors.ts';
 import type { Readers, UnitOfWork } from '../../storage/store.ts';
-import { readOperation, writeOperation, type OperationCall } from '../kernel/operation.ts';
+import { readOperation, writeOperation, type OperationCall, type OperationEnvironment } from '../kernel/operation.ts';
 import { DataActions } from '../rbac/data-actions.ts';
 import { prepareVersion, storeVersion } from './key-lifecycle.ts';
 import type { KeyVersion } from './key-model.ts';
@@ -29,7 +29,7 @@ export const rotateKey = writeOperation<{ name: string }, KeyVersion, KeyVersion
     if (current === undefined) throw keyNotFound(call.input.name);
     return prepareRotatedVersion(call, store, current);
   },
-  run: (call, unit, version) => storeRotatedVersion(unit, call.input.name, version),
+  run: (call, unit, version) => storeRotatedVersion(unit, call.input.name, version, call.env),
 });
 
 /** The next version of `current`, sealed and ready to store (generation happens here, outside any unit). */
@@ -46,18 +46,19 @@ export async function prepareRotatedVersion(call: OperationCall<{ name: string }
     () => generateKeyMaterial(spec),
     'generated',
   );
-  // The release policy (and so `exportable`) carries over as it is: it was checked when it was set.
+  // The release policy (and so `exportable`) carries over as it is: it was checked when it was set. So does
+  // wrapWithTrusted (one-way); `trusted` does not: an administrator vouches for each version on its own.
   return {
     ...version,
-    attributes: { ...version.attributes, exportable: current.attributes.exportable },
+    attributes: { ...version.attributes, exportable: current.attributes.exportable, wrapWithTrusted: current.attributes.wrapWithTrusted },
     releasePolicy: current.releasePolicy,
   };
 }
 
 /** Stores a rotated version, unless the key was deleted or purged since `prepare` read it. */
-export async function storeRotatedVersion(unit: UnitOfWork, name: string, version: KeyVersion): Promise<KeyVersion> {
+export async function storeRotatedVersion(unit: UnitOfWork, name: string, version: KeyVersion, env: Pick<OperationEnvironment, 'limits'>): Promise<KeyVersion> {
   if ((await unit.keys.getKeyVersion(name)) === undefined) throw keyNotFound(name);
-  return storeVersion(unit, version);
+  return storeVersion(unit, version, env);
 }
 
 function specOf(current: KeyVersion): KeySpec {

@@ -85,7 +85,7 @@ export const rotateKeyOnSchedule = writeOperation<{ name: string; fromVersion: s
     const current = await unit.keys.getKeyVersion(name);
     if (current?.version !== fromVersion) return {};
     if (!(await unit.rotationPolicies.claimRotation(name, fromVersion))) return {};
-    return { rotated: await storeRotatedVersion(unit, name, version) };
+    return { rotated: await storeRotatedVersion(unit, name, version, call.env) };
   },
 });
 

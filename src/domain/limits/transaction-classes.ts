@@ -1,7 +1,8 @@
 /**
  * Which of Key Vault's transaction classes (service-limits.ts) each operation counts against, and what decides
- * its cost: creates by the key type they ask for, operations on one key by that key's type, everything else
- * (listings, RBAC, random bytes, backups, the security domain) one unit of the vault budget.
+ * its cost: creates by the key type they ask for, operations on one key by that key's type, secret creates
+ * (set, restore) one unit of the secrets create budget, everything else (other secret operations, listings, RBAC,
+ * random bytes, backups, the security domain) one unit of the vault budget ("secrets and vault transactions").
  */
 import type { OperationName } from '../kernel/catalogue.ts';
 import { keyTransactionCost, type KeyFacts, type TransactionClass } from './service-limits.ts';
@@ -11,12 +12,16 @@ const KEY_CREATES: ReadonlySet<string> = new Set<OperationName>(['createKey', 'i
 /** Operations on one key, named by the request's path. */
 const KEY_TRANSACTIONS: ReadonlySet<string> = new Set<OperationName>([
   'getKey', 'updateKey', 'deleteKey', 'getKeyVersions', 'getDeletedKey', 'recoverDeletedKey', 'purgeDeletedKey',
-  'backupKey', 'sign', 'verify', 'encrypt', 'decrypt', 'wrapKey', 'unwrapKey', 'release', 'getKeyAttestation',
+  'backupKey', 'sign', 'verify', 'encrypt', 'decrypt', 'wrapKey', 'unwrapKey', 'release', 'exportKey', 'getKeyAttestation',
   'getKeyRotationPolicy', 'updateKeyRotationPolicy',
 ]);
 
+/** Key Vault's "secrets create" transactions; every other secret operation is a vault transaction. */
+const SECRET_CREATES: ReadonlySet<string> = new Set<OperationName>(['setSecret', 'restoreSecret']);
+
 export function transactionClassOf(operation: string): TransactionClass {
   if (KEY_CREATES.has(operation)) return 'keyCreate';
+  if (SECRET_CREATES.has(operation)) return 'secretCreate';
   if (KEY_TRANSACTIONS.has(operation)) return 'keyOther';
   return 'vault';
 }

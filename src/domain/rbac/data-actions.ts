@@ -3,6 +3,7 @@
  * service's DataAction enum, so a role definition written for Azure reads the same here.
  */
 const PREFIX = 'Microsoft.KeyVault/managedHsm';
+const SECRETS = 'Microsoft.KeyVault/vaults/secrets';
 
 export const DataActions = {
   readKey: `${PREFIX}/keys/read/action`,
@@ -21,6 +22,10 @@ export const DataActions = {
   verify: `${PREFIX}/keys/verify/action`,
   releaseKey: `${PREFIX}/keys/release/action`,
   rotateKey: `${PREFIX}/keys/rotate/action`,
+  /** Export by wrapping (Cloud HSM's wrap of an EXTRACTABLE key), granted by Crypto Officer. */
+  exportKey: `${PREFIX}/keys/export/action`,
+  /** Strongroom's own: set or clear a key's `trusted` attribute (Cloud HSM's CKA_TRUSTED), an administrator's act. */
+  setKeyTrusted: `${PREFIX}/keys/trusted/write/action`,
   randomBytes: `${PREFIX}/rng/action`,
   backupKey: `${PREFIX}/keys/backup/action`,
   restoreKey: `${PREFIX}/keys/restore/action`,
@@ -39,6 +44,17 @@ export const DataActions = {
   readRoleAssignments: `${PREFIX}/roleAssignments/read/action`,
   writeRoleAssignments: `${PREFIX}/roleAssignments/write/action`,
   deleteRoleAssignments: `${PREFIX}/roleAssignments/delete/action`,
+  // Secrets: Key Vault's own vocabulary (`Microsoft.KeyVault/vaults/secrets/*`), so a role written for a vault
+  // reads the same here. Metadata (listings, deleted secrets) and values are separate actions.
+  getSecret: `${SECRETS}/getSecret/action`,
+  setSecret: `${SECRETS}/setSecret/action`,
+  readSecretMetadata: `${SECRETS}/readMetadata/action`,
+  updateSecret: `${SECRETS}/update/action`,
+  deleteSecret: `${SECRETS}/delete`,
+  backupSecret: `${SECRETS}/backup/action`,
+  restoreSecret: `${SECRETS}/restore/action`,
+  recoverDeletedSecret: `${SECRETS}/recover/action`,
+  purgeDeletedSecret: `${SECRETS}/purge/action`,
 } as const;
 
 export type DataAction = (typeof DataActions)[keyof typeof DataActions];

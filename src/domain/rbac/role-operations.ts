@@ -2,13 +2,17 @@
  * The local-RBAC administration operations (reference §5.1): role definitions (the built-in ones, plus custom
  * ones stored) and role assignments at `/`, `/keys` and `/keys/{name}`. Each commits through a unit of work
  * and, once committed, tells this node's authorizer to forget what it cached, so the change applies to the next
- * request here (and within RBAC_CACHE_SECONDS on other nodes).
+ * request here (and within RBAC_CACHE_SECONDS on other nodes). New custom definitions and assignments are
+ * checked against the object limits (50 definitions; 50 assignments at `/` and at `/keys`, 10 per key) by the
+ * storage, in the same unit (domain/limits/object-limits.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { badParameter } from '../../errors/errors.ts';
 import { StrongroomError } from '../../errors/strongroom-error.ts';
 import { readOperation, writeOperation } from '../kernel/operation.ts';
 import { assertValidKeyName } from '../keys/key-names.ts';
+import { assertValidSecretName } from '../secrets/secret-names.ts';
+import { maxRoleAssignmentsAt, roleAssignmentLimitError, roleDefinitionLimitError } from '../limits/object-limits.ts';
 import { DataActions } from './data-actions.ts';
 import { BUILT_IN_ROLES, builtInRole } from './built-in-roles.ts';
 import { normaliseScope, scopeCovers } from './role-evaluation.ts';
@@ -67,7 +71,8 @@ export const createOrUpdateRoleDefinition = writeOperation<{ scope: string; name
   audit: (input) => ({ roleDefinition: input.name }),
   async run({ input, env }, unit) {
     const definition = customDefinitionOf(input.scope, input.name, input.request);
-    await unit.roles.putRoleDefinition(definition);
+    const { maxCustomRoleDefinitions } = env.limits;
+    if ((await unit.roles.putRoleDefinition(definition, maxCustomRoleDefinitions)) === 'limit-reached') throw roleDefinitionLimitError(maxCustomRoleDefinitions);
     unit.afterCommit(() => env.authorization.changed());
     return definition;
   },
@@ -133,7 +138,9 @@ export const createRoleAssignment = writeOperation<{ scope: string; name: string
     const role = builtInRole(roleName) ?? (GUID.test(roleName) ? await unit.roles.getRoleDefinition(roleName) : undefined);
     if (role === undefined || role.name !== roleName) throw badParameter(`The role definition ${roleDefinitionId} does not exist.`);
     const assignment: RoleAssignment = { name: input.name.toLowerCase(), scope: assignmentScopeOf(input.scope), roleDefinitionName: role.name, principalId };
-    const outcome = await unit.roles.addRoleAssignment(assignment);
+    const limit = maxRoleAssignmentsAt(env.limits, assignment.scope);
+    const outcome = await unit.roles.addRoleAssignment(assignment, limit);
+    if (outcome === 'limit-reached') throw roleAssignmentLimitError(limit, assignment.scope);
     if (outcome === 'name-taken') throw new StrongroomError('Conflict', `A role assignment named ${input.name} exists; role assignments cannot be updated, delete it first.`);
     if (outcome === 'duplicate') throw new StrongroomError('RoleAssignmentExists', 'The role assignment already exists.');
     unit.afterCommit(() => env.authorization.changed());
@@ -171,8 +178,10 @@ export function assignmentScopeOf(scope: string): string {
   const normalised = normaliseScope(scope);
   const segments = normalised.split('/').filter((segment) => segment !== '');
   if (segments.length === 0) return HSM_SCOPE;
-  if (segments[0] !== 'keys' || segments.length > 2) throw badParameter(`The scope '${scope}' is not one of '/', '/keys' or '/keys/{key name}'.`);
-  if (segments.length === 2) assertValidKeyName(segments[1] ?? '');
+  if ((segments[0] !== 'keys' && segments[0] !== 'secrets') || segments.length > 2) {
+    throw badParameter(`The scope '${scope}' is not one of '/', '/keys', '/keys/{key name}', '/secrets' or '/secrets/{secret name}'.`);
+  }
+  if (segments.length === 2) (segments[0] === 'keys' ? assertValidKeyName : assertValidSecretName)(segments[1] ?? '');
   return normalised;
 }
 
@@ -190,8 +199,8 @@ function customDefinitionOf(scope: string, name: string, request: RoleDefinition
   if (properties.type !== undefined && properties.type !== 'CustomRole') throw badParameter("properties.type of a custom role is 'CustomRole'.");
   if (!Array.isArray(permissions) || permissions.length === 0 || permissions.length > 10) throw badParameter('properties.permissions must list 1 to 10 permissions.');
   const scopes = assignableScopes === undefined ? [roleScopeOf(scope)] : assignableScopes;
-  if (!Array.isArray(scopes) || scopes.length === 0 || !scopes.every((item) => typeof item === 'string' && ['/', '/keys'].includes(normaliseScope(item)))) {
-    throw badParameter("properties.assignableScopes may list '/' and '/keys'.");
+  if (!Array.isArray(scopes) || scopes.length === 0 || !scopes.every((item) => typeof item === 'string' && ['/', '/keys', '/secrets'].includes(normaliseScope(item)))) {
+    throw badParameter("properties.assignableScopes may list '/', '/keys' and '/secrets'.");
   }
   return {
     name: name.toLowerCase(),

@@ -5,7 +5,8 @@
 import type { Deleted, DeletionInfo, KeyVersion, KeyVersionMeta, KeyVersionPatch } from '../../domain/keys/key-model.ts';
 import type { IntDate } from '../../lib/intdate.ts';
 import { ConcurrentChangeError } from '../store-errors.ts';
-import type { AddVersionOutcome, KeyReader, Page, PageRequest, WholeKey } from '../store.ts';
+import type { AddVersionOutcome, KeyObjectLimits, KeyReader, LimitRefusal, Page, PageRequest, WholeKey } from '../store.ts';
+import { keyLimitRefusal } from '../object-limit-check.ts';
 import type { KeyEntry, MemoryState } from './memory-state.ts';
 
 export class MemoryKeyReader implements KeyReader {
@@ -56,15 +57,25 @@ export class MemoryKeyReader implements KeyReader {
 
 /** The writes, each a pure function of the state it is applied to (plus its arguments). */
 export const KeyWrites = {
-  addKeyVersion: (record: KeyVersion) => (state: MemoryState): AddVersionOutcome => {
+  addKeyVersion: (record: KeyVersion, limits?: KeyObjectLimits) => (state: MemoryState): AddVersionOutcome | LimitRefusal => {
     const nameLc = record.name.toLowerCase();
     const entry = state.keys.get(nameLc);
     if (entry?.deletion !== undefined) return 'name-is-deleted';
+    // Replayed on the live state at commit: a concurrent unit's addition changes the outcome, and this unit retries.
+    const refusal = limits && keyLimitRefusal(limits, record.family, {
+      keyExists: entry !== undefined,
+      keys: () => state.keys.size,
+      versionsOfKey: () => entry?.versions.length ?? 0,
+      versionsByFamily: () => versionsByFamily(state),
+    });
+    if (refusal) return refusal;
     if (entry?.versions.some((stored) => stored.version === record.version.toLowerCase())) {
       throw new Error('UNIQUE constraint failed: a key version with this id exists');
     }
     state.seq += 1;
-    const stored = { seq: state.seq, record: Object.freeze({ ...record, rowVersion: 1 }), version: record.version.toLowerCase() };
+    // As the databases' column defaults do: absent trusted is false, absent wrapWithTrusted true.
+    const attributes = { ...record.attributes, trusted: record.attributes.trusted === true, wrapWithTrusted: record.attributes.wrapWithTrusted !== false };
+    const stored = { seq: state.seq, record: Object.freeze({ ...record, attributes, rowVersion: 1 }), version: record.version.toLowerCase() };
     state.keys.set(nameLc, {
       name: entry?.name ?? record.name,
       deletion: undefined,
@@ -124,6 +135,14 @@ export const KeyWrites = {
   },
 };
 
+function versionsByFamily(state: MemoryState): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const entry of state.keys.values()) {
+    for (const stored of entry.versions) counts[stored.record.family] = (counts[stored.record.family] ?? 0) + 1;
+  }
+  return counts;
+}
+
 function findVersion(entry: KeyEntry, version: string | undefined) {
   return version === undefined ? entry.versions.at(-1) : entry.versions.find((stored) => stored.version === version.toLowerCase());
 }
@@ -143,6 +162,8 @@ function applyPatch(record: KeyVersion, patch: KeyVersionPatch): KeyVersion {
   const attributes = { ...record.attributes, updated: patch.updated };
   if (patch.enabled !== undefined) attributes.enabled = patch.enabled;
   if (patch.exportable !== undefined) attributes.exportable = patch.exportable;
+  if (patch.trusted !== undefined) attributes.trusted = patch.trusted;
+  if (patch.wrapWithTrusted !== undefined) attributes.wrapWithTrusted = patch.wrapWithTrusted;
   if (patch.nbf !== undefined) attributes.nbf = patch.nbf ?? undefined;
   if (patch.exp !== undefined) attributes.exp = patch.exp ?? undefined;
   return {

@@ -16,21 +16,25 @@ export function memoryRoleReader(state: () => MemoryState): RoleReader {
 }
 
 export const RoleWrites = {
-  putDefinition: (definition: RoleDefinition) => (state: MemoryState): void => {
+  putDefinition: (definition: RoleDefinition, maxCustom?: number) => (state: MemoryState): 'stored' | 'limit-reached' => {
+    const isNew = !state.roleDefinitions.has(definition.name.toLowerCase());
+    if (maxCustom !== undefined && isNew && state.roleDefinitions.size >= maxCustom) return 'limit-reached';
     state.roleDefinitions.set(definition.name.toLowerCase(), Object.freeze(structuredClone(definition)));
+    return 'stored';
   },
   deleteDefinition: (name: string) => (state: MemoryState): RoleDefinition | undefined => {
     const existing = state.roleDefinitions.get(name.toLowerCase());
     state.roleDefinitions.delete(name.toLowerCase());
     return existing;
   },
-  addAssignment: (assignment: RoleAssignment) => (state: MemoryState): 'added' | 'name-taken' | 'duplicate' => {
+  addAssignment: (assignment: RoleAssignment, maxAtScope?: number) => (state: MemoryState): 'added' | 'name-taken' | 'duplicate' | 'limit-reached' => {
     const name = assignment.name.toLowerCase();
     if (state.roleAssignments.has(name)) return 'name-taken';
     const same = [...state.roleAssignments.values()].some(
       (a) => a.principalId === assignment.principalId && a.roleDefinitionName === assignment.roleDefinitionName && a.scope === assignment.scope,
     );
     if (same) return 'duplicate';
+    if (maxAtScope !== undefined && [...state.roleAssignments.values()].filter((a) => a.scope === assignment.scope).length >= maxAtScope) return 'limit-reached';
     state.roleAssignments.set(name, Object.freeze({ ...assignment, name }));
     return 'added';
   },

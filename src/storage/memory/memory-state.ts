@@ -9,6 +9,7 @@ import type { RoleAssignment, RoleDefinition } from '../../domain/rbac/role-mode
 import type { AuditChainHead, AuditRecord } from '../../domain/audit/audit-record.ts';
 import type { KeyEventRecord } from '../../domain/events/key-event-record.ts';
 import type { RotationPolicy } from '../../domain/keys/rotation-policy.ts';
+import type { SecretVersion } from '../../domain/secrets/secret-model.ts';
 
 /** A key's rotation policy and the scheduler's marks, keyed by the lower-cased key name. */
 export interface PolicyEntry {
@@ -32,8 +33,16 @@ export interface KeyEntry {
   readonly versions: readonly StoredVersion[];
 }
 
+/** A secret, keyed by its lower-cased name: the same shape as a key's entry. */
+export interface SecretEntry {
+  readonly name: string;
+  readonly deletion: DeletionInfo | undefined;
+  readonly versions: ReadonlyArray<{ readonly seq: number; readonly version: string; readonly record: SecretVersion }>;
+}
+
 export interface MemoryState {
   keys: Map<string, KeyEntry>;
+  secrets: Map<string, SecretEntry>;
   principals: Map<string, Principal>;
   settings: Map<string, string>;
   jobs: Map<string, JobRecord>;
@@ -48,12 +57,13 @@ export interface MemoryState {
 }
 
 export function emptyState(): MemoryState {
-  return { keys: new Map(), principals: new Map(), settings: new Map(), jobs: new Map(), roleDefinitions: new Map(), roleAssignments: new Map(), auditRecords: new Map(), auditHeads: new Map(), rotationPolicies: new Map(), keyEvents: new Map(), seq: 0 };
+  return { keys: new Map(), secrets: new Map(), principals: new Map(), settings: new Map(), jobs: new Map(), roleDefinitions: new Map(), roleAssignments: new Map(), auditRecords: new Map(), auditHeads: new Map(), rotationPolicies: new Map(), keyEvents: new Map(), seq: 0 };
 }
 
 export function cloneState(state: MemoryState): MemoryState {
   return {
     keys: new Map(state.keys),
+    secrets: new Map(state.secrets),
     principals: new Map(state.principals),
     settings: new Map(state.settings),
     jobs: new Map(state.jobs),

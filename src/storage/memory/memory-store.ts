@@ -16,6 +16,7 @@ import type { JobRepository, PrincipalRepository, Readers, RoleRepository, Setti
 import { memoryAuditReader, memoryAuditRepository } from './memory-audit.ts';
 import { memoryRoleReader, RoleWrites } from './memory-roles.ts';
 import { KeyWrites, MemoryKeyReader } from './memory-keys.ts';
+import { memorySecretReader, memorySecretRepository } from './memory-secrets.ts';
 import { cloneState, emptyState, type MemoryState } from './memory-state.ts';
 import { memoryKeyEventReader, memoryRotationReader, RotationWrites } from './memory-rotation.ts';
 
@@ -93,6 +94,7 @@ export class MemoryStore implements Store {
 function readersOver(state: () => MemoryState): Readers {
   return {
     keys: new MemoryKeyReader(state),
+    secrets: memorySecretReader(state),
     roles: memoryRoleReader(state),
     audit: memoryAuditReader(state),
     principals: {
@@ -134,9 +136,9 @@ function unitOver(working: MemoryState, perform: <R>(write: Write<R>) => R): Omi
   };
   const roles: RoleRepository = {
     ...readers.roles,
-    putRoleDefinition: async (definition) => perform(RoleWrites.putDefinition(definition)),
+    putRoleDefinition: async (definition, maxCustom) => perform(RoleWrites.putDefinition(definition, maxCustom)),
     deleteRoleDefinition: async (name) => perform(RoleWrites.deleteDefinition(name)),
-    addRoleAssignment: async (assignment) => perform(RoleWrites.addAssignment(assignment)),
+    addRoleAssignment: async (assignment, maxAtScope) => perform(RoleWrites.addAssignment(assignment, maxAtScope)),
     deleteRoleAssignment: async (name) => perform(RoleWrites.deleteAssignment(name)),
     isRoleAssigned: async (name) => perform(RoleWrites.isAssigned(name)),
   };
@@ -151,13 +153,14 @@ function unitOver(working: MemoryState, perform: <R>(write: Write<R>) => R): Omi
       getDeletedKey: (name) => keyReader.getDeletedKey(name),
       listDeletedKeys: (page) => keyReader.listDeletedKeys(page),
       getKeyWithVersions: (name) => keyReader.getKeyWithVersions(name),
-      addKeyVersion: async (record) => perform(KeyWrites.addKeyVersion(record)),
+      addKeyVersion: async (record, limits) => perform(KeyWrites.addKeyVersion(record, limits)),
       updateKeyVersion: async (name, version, expected, patch) => perform(KeyWrites.updateKeyVersion(name, version, expected, patch)),
       deleteKey: async (name, deletion) => perform(KeyWrites.deleteKey(name, deletion)),
       recoverDeletedKey: async (name) => perform(KeyWrites.recoverDeletedKey(name)),
       purgeDeletedKey: async (name) => perform(KeyWrites.purgeDeletedKey(name)),
       purgeExpiredKeys: async (now) => perform(KeyWrites.purgeExpiredKeys(now)),
     },
+    secrets: memorySecretRepository(readers.secrets, perform),
     principals,
     settings,
     jobs,

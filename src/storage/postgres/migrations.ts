@@ -154,4 +154,39 @@ export const postgresMigrations: readonly string[] = [
   );
   CREATE INDEX key_events_pending ON key_events (next_attempt, time) WHERE status = 'pending';
   `,
+  `
+  -- Cloud HSM key semantics (issue 12): CKA_TRUSTED, and CKA_WRAP_WITH_TRUSTED (one-way to true).
+  ALTER TABLE key_versions ADD COLUMN trusted boolean NOT NULL DEFAULT false;
+  -- Versions stored before it existed were made by Strongroom, whose keys default to true.
+  ALTER TABLE key_versions ADD COLUMN wrap_with_trusted boolean NOT NULL DEFAULT true;
+  `,
+  `
+  -- Secrets (issue 12): a namespace apart from keys, the same shape. One row per secret name; soft delete marks
+  -- the whole secret. Values are stored sealed only (sealed_value), never in the clear.
+  CREATE TABLE secrets (
+    name_lc              text COLLATE "C" PRIMARY KEY,
+    name                 text NOT NULL,
+    deleted_date         bigint,
+    scheduled_purge_date bigint
+  );
+  CREATE INDEX secrets_scheduled_purge ON secrets (scheduled_purge_date) WHERE deleted_date IS NOT NULL;
+  CREATE INDEX secrets_deleted_by_name ON secrets (name_lc) WHERE deleted_date IS NOT NULL;
+
+  CREATE TABLE secret_versions (
+    seq          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name_lc      text COLLATE "C" NOT NULL REFERENCES secrets (name_lc) ON DELETE CASCADE,
+    version      text NOT NULL,
+    content_type text,
+    sealed_value bytea NOT NULL,
+    enabled      boolean NOT NULL,
+    nbf          bigint,
+    exp          bigint,
+    created      bigint NOT NULL,
+    updated      bigint NOT NULL,
+    tags         json,
+    row_version  integer NOT NULL DEFAULT 1,
+    UNIQUE (name_lc, version)
+  );
+  CREATE INDEX secret_versions_by_secret ON secret_versions (name_lc, seq);
+  `,
 ];

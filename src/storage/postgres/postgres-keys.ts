@@ -11,15 +11,22 @@
  *   waiting for a concurrent writer, so the loser changes nothing and gets ConcurrentChangeError.
  * - delete, recover and purge are single conditional statements on the key row: of two racing, the second
  *   sees the first's outcome.
+ * - addKeyVersion with object limits first takes a transaction-level advisory lock that every checked addition
+ *   takes, so the counts it reads (READ COMMITTED: each statement sees what committed before it) and its insert
+ *   form one step: of two units racing for the last free key, the second counts the first's key.
  */
 import type { Deleted, DeletionInfo, KeyVersion, KeyVersionMeta, KeyVersionPatch } from '../../domain/keys/key-model.ts';
 import type { IntDate } from '../../lib/intdate.ts';
 import { ConcurrentChangeError } from '../store-errors.ts';
-import type { AddVersionOutcome, KeyRepository, Page, PageRequest, WholeKey } from '../store.ts';
+import type { AddVersionOutcome, KeyObjectLimits, KeyRepository, LimitRefusal, Page, PageRequest, WholeKey } from '../store.ts';
+import { familyCounts, keyLimitRefusal } from '../object-limit-check.ts';
 import type { KeyCache } from './key-cache.ts';
 import { deepFreeze, jsonOrNull, pageOf } from '../record-helpers.ts';
 import { META_COLUMNS, metaFromRow, RECORD_COLUMNS, recordFromRow, wholeKeyOf, withDeletion, type KeyVersionRow } from '../key-rows.ts';
 import type { Sql, SqlValue } from './sql.ts';
+
+/** The advisory lock key of checked key additions ("srobjlim" in ASCII), the same on every node. */
+const OBJECT_LIMITS_LOCK = '8318833930189695341';
 
 const LATEST_VERSION = `v.seq = (SELECT MAX(seq) FROM key_versions WHERE name_lc = k.name_lc)`;
 
@@ -52,8 +59,12 @@ export class PostgresKeys implements KeyRepository {
     this.#onWrite = options.onWrite ?? (() => {});
   }
 
-  async addKeyVersion(record: KeyVersion): Promise<AddVersionOutcome> {
+  async addKeyVersion(record: KeyVersion, limits?: KeyObjectLimits): Promise<AddVersionOutcome | LimitRefusal> {
     const nameLc = record.name.toLowerCase();
+    if (limits !== undefined) {
+      const refusal = await this.#limitRefusal(nameLc, record.family, limits);
+      if (refusal !== undefined) return refusal;
+    }
     // Creates the key row, or locks the existing one until commit; `name = keys.name` keeps the first spelling.
     const [key] = await this.#sql.rows<{ deleted_date: number | null }>(
       `INSERT INTO keys (name_lc, name) VALUES ($1, $2)
@@ -65,8 +76,8 @@ export class PostgresKeys implements KeyRepository {
     this.#onWrite(nameLc);
     await this.#sql.count(
       `INSERT INTO key_versions (name_lc, version, family, key_size, curve, key_ops, public_jwk, sealed_material,
-         enabled, nbf, exp, exportable, created, updated, tags, release_policy, origin)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+         enabled, nbf, exp, exportable, created, updated, tags, release_policy, origin, trusted, wrap_with_trusted)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
       [
         nameLc,
         record.version,
@@ -85,9 +96,30 @@ export class PostgresKeys implements KeyRepository {
         jsonOrNull(record.tags),
         jsonOrNull(record.releasePolicy),
         record.origin ?? null,
+        record.attributes.trusted === true,
+        record.attributes.wrapWithTrusted !== false,
       ],
     );
     return 'added';
+  }
+
+  /** Under the lock (held until the unit ends): would this addition exceed a limit? A deleted name is left to the insert. */
+  async #limitRefusal(nameLc: string, family: string, limits: KeyObjectLimits): Promise<LimitRefusal | undefined> {
+    await this.#sql.rows('SELECT pg_advisory_xact_lock($1)', [OBJECT_LIMITS_LOCK]);
+    const [counts] = await this.#sql.rows<{ exists: boolean; keys: string; versions: string }>(
+      `SELECT EXISTS (SELECT 1 FROM keys WHERE name_lc = $1) AS exists, (SELECT count(*) FROM keys) AS keys,
+         (SELECT count(*) FROM key_versions WHERE name_lc = $1) AS versions`,
+      [nameLc],
+    );
+    const byFamily = limits.maxHandles === undefined
+      ? {}
+      : familyCounts(await this.#sql.rows<{ family: string; n: string }>('SELECT family, count(*) AS n FROM key_versions GROUP BY family'));
+    return keyLimitRefusal(limits, family, {
+      keyExists: counts?.exists === true,
+      keys: () => Number(counts?.keys ?? 0),
+      versionsOfKey: () => Number(counts?.versions ?? 0),
+      versionsByFamily: () => byFamily,
+    });
   }
 
   async getKeyVersion(name: string, version?: string): Promise<KeyVersion | undefined> {
@@ -134,6 +166,8 @@ export class PostgresKeys implements KeyRepository {
     set('nbf', patch.nbf);
     set('exp', patch.exp);
     set('exportable', patch.exportable);
+    set('trusted', patch.trusted);
+    set('wrap_with_trusted', patch.wrapWithTrusted);
     set('tags', patch.tags && JSON.stringify(patch.tags));
     set('release_policy', patch.releasePolicy && JSON.stringify(patch.releasePolicy));
     const changed = await this.#sql.count(

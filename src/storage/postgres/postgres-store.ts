@@ -33,6 +33,7 @@ import { PostgresAudit } from './postgres-audit.ts';
 import { PostgresJobs } from './postgres-jobs.ts';
 import { PostgresRoles } from './postgres-roles.ts';
 import { PostgresKeys } from './postgres-keys.ts';
+import { PostgresSecrets } from './postgres-secrets.ts';
 import { PostgresPrincipals } from './postgres-principals.ts';
 import { PostgresSettings } from './postgres-settings.ts';
 import { PostgresKeyEvents } from './postgres-key-events.ts';
@@ -80,6 +81,7 @@ export class PostgresStore implements Store {
     this.#poolSql = new PoolSql(this.#pool);
     this.reader = {
       keys: new PostgresKeys(this.#poolSql, { cache: this.#cache }),
+      secrets: new PostgresSecrets(this.#poolSql),
       roles: new PostgresRoles(this.#poolSql),
       principals: new PostgresPrincipals(this.#poolSql),
       settings: new PostgresSettings(this.#poolSql),
@@ -121,6 +123,7 @@ export class PostgresStore implements Store {
         if (options.relaxedDurability === true) await sql.run('SET LOCAL synchronous_commit = off');
         const output = await work({
           keys: new PostgresKeys(sql, { onWrite: (name) => changed.add(name) }),
+          secrets: new PostgresSecrets(sql),
           roles: new PostgresRoles(sql),
           principals: new PostgresPrincipals(sql),
           settings: new PostgresSettings(sql),

@@ -142,4 +142,39 @@ export const sqliteMigrations: readonly string[] = [
   ) STRICT;
   CREATE INDEX key_events_pending ON key_events (next_attempt, time) WHERE status = 'pending';
   `,
+  `
+  -- Cloud HSM key semantics (issue 12): CKA_TRUSTED, and CKA_WRAP_WITH_TRUSTED (one-way to true).
+  ALTER TABLE key_versions ADD COLUMN trusted INTEGER NOT NULL DEFAULT 0;
+  -- Versions stored before it existed were made by Strongroom, whose keys default to true.
+  ALTER TABLE key_versions ADD COLUMN wrap_with_trusted INTEGER NOT NULL DEFAULT 1;
+  `,
+  `
+  -- Secrets (issue 12): a namespace apart from keys, the same shape. One row per secret name; soft delete marks
+  -- the whole secret. Values are stored sealed only (sealed_value), never in the clear.
+  CREATE TABLE secrets (
+    name_lc              TEXT PRIMARY KEY,
+    name                 TEXT NOT NULL,
+    deleted_date         INTEGER,
+    scheduled_purge_date INTEGER
+  ) STRICT;
+  CREATE INDEX secrets_scheduled_purge ON secrets (scheduled_purge_date) WHERE deleted_date IS NOT NULL;
+  CREATE INDEX secrets_deleted_by_name ON secrets (name_lc) WHERE deleted_date IS NOT NULL;
+
+  CREATE TABLE secret_versions (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    name_lc      TEXT NOT NULL REFERENCES secrets (name_lc) ON DELETE CASCADE,
+    version      TEXT NOT NULL,
+    content_type TEXT,
+    sealed_value BLOB NOT NULL,
+    enabled      INTEGER NOT NULL,
+    nbf          INTEGER,
+    exp          INTEGER,
+    created      INTEGER NOT NULL,
+    updated      INTEGER NOT NULL,
+    tags         TEXT,
+    row_version  INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (name_lc, version)
+  ) STRICT;
+  CREATE INDEX secret_versions_by_secret ON secret_versions (name_lc, seq);
+  `,
 ];

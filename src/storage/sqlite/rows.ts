@@ -20,6 +20,8 @@ export interface KeyVersionRow {
   nbf: number | null;
   exp: number | null;
   exportable: number;
+  trusted: number;
+  wrap_with_trusted: number;
   created: number;
   updated: number;
   tags: string | null;
@@ -38,6 +40,8 @@ function decoded(row: KeyVersionRow): keyRows.KeyVersionRow {
     key_ops: JSON.parse(row.key_ops) as string[],
     enabled: row.enabled === 1,
     exportable: row.exportable === 1,
+    trusted: row.trusted === 1,
+    wrap_with_trusted: row.wrap_with_trusted === 1,
     tags: row.tags === null ? null : (JSON.parse(row.tags) as Record<string, string>),
     release_policy: row.release_policy === null ? null : (JSON.parse(row.release_policy) as ReleasePolicy),
     public_jwk: row.public_jwk === undefined ? undefined : (JSON.parse(row.public_jwk) as PublicJwk),

@@ -7,7 +7,8 @@ import type { SQLInputValue } from 'node:sqlite';
 import type { Deleted, DeletionInfo, KeyVersion, KeyVersionMeta, KeyVersionPatch } from '../../domain/keys/key-model.ts';
 import type { IntDate } from '../../lib/intdate.ts';
 import { ConcurrentChangeError } from '../store-errors.ts';
-import type { AddVersionOutcome, KeyRepository, Page, PageRequest, WholeKey } from '../store.ts';
+import type { AddVersionOutcome, KeyObjectLimits, KeyRepository, LimitRefusal, Page, PageRequest, WholeKey } from '../store.ts';
+import { familyCounts, keyLimitRefusal } from '../object-limit-check.ts';
 import type { ChangeAwareCache } from '../change-aware-cache.ts';
 import type { SqliteConnection } from './connection.ts';
 import { deepFreeze, jsonOrNull, pageOf } from '../record-helpers.ts';
@@ -33,18 +34,26 @@ export class SqliteKeys implements KeyRepository {
     this.#onWrite = options.onWrite ?? (() => {});
   }
 
-  async addKeyVersion(record: KeyVersion): Promise<AddVersionOutcome> {
+  async addKeyVersion(record: KeyVersion, limits?: KeyObjectLimits): Promise<AddVersionOutcome | LimitRefusal> {
     this.#onWrite();
     const nameLc = record.name.toLowerCase();
     const key = this.#sql('SELECT deleted_date FROM keys WHERE name_lc = ?').get(nameLc) as
       | { deleted_date: number | null }
       | undefined;
     if (key?.deleted_date != null) return 'name-is-deleted';
+    // The store's units hold BEGIN IMMEDIATE: no other unit writes between this count and the insert.
+    const refusal = limits && keyLimitRefusal(limits, record.family, {
+      keyExists: key !== undefined,
+      keys: () => Number((this.#sql('SELECT count(*) AS n FROM keys').get() as { n: number }).n),
+      versionsOfKey: () => Number((this.#sql('SELECT count(*) AS n FROM key_versions WHERE name_lc = ?').get(nameLc) as { n: number }).n),
+      versionsByFamily: () => familyCounts(this.#sql('SELECT family, count(*) AS n FROM key_versions GROUP BY family').all() as Array<{ family: string; n: number }>),
+    });
+    if (refusal) return refusal;
     if (key === undefined) this.#sql('INSERT INTO keys (name_lc, name) VALUES (?, ?)').run(nameLc, record.name);
     this.#sql(
       `INSERT INTO key_versions (name_lc, version, family, key_size, curve, key_ops, public_jwk, sealed_material,
-         enabled, nbf, exp, exportable, created, updated, tags, release_policy, origin)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         enabled, nbf, exp, exportable, created, updated, tags, release_policy, origin, trusted, wrap_with_trusted)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       nameLc,
       record.version,
@@ -63,6 +72,8 @@ export class SqliteKeys implements KeyRepository {
       jsonOrNull(record.tags),
       jsonOrNull(record.releasePolicy),
       record.origin ?? null,
+      record.attributes.trusted === true ? 1 : 0,
+      record.attributes.wrapWithTrusted === false ? 0 : 1,
     );
     return 'added';
   }
@@ -114,6 +125,8 @@ export class SqliteKeys implements KeyRepository {
     set('nbf', patch.nbf);
     set('exp', patch.exp);
     set('exportable', patch.exportable === undefined ? undefined : Number(patch.exportable));
+    set('trusted', patch.trusted === undefined ? undefined : Number(patch.trusted));
+    set('wrap_with_trusted', patch.wrapWithTrusted === undefined ? undefined : Number(patch.wrapWithTrusted));
     set('tags', patch.tags && JSON.stringify(patch.tags));
     set('release_policy', patch.releasePolicy && JSON.stringify(patch.releasePolicy));
     const changed = this.#sql(

@@ -33,10 +33,16 @@ export class SqliteRoles implements RoleRepository {
     return rows.map(assignmentFromRow);
   }
 
-  async putRoleDefinition(definition: RoleDefinition): Promise<void> {
+  async putRoleDefinition(definition: RoleDefinition, maxCustom?: number): Promise<'stored' | 'limit-reached'> {
+    // Units serialize writers (BEGIN IMMEDIATE): nothing is added between this count and the insert.
+    if (maxCustom !== undefined && (await this.getRoleDefinition(definition.name)) === undefined) {
+      const { n } = this.#connection.statement('SELECT count(*) AS n FROM role_definitions').get() as { n: number };
+      if (Number(n) >= maxCustom) return 'limit-reached';
+    }
     this.#connection
       .statement('INSERT INTO role_definitions (name, definition) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET definition = excluded.definition')
       .run(definition.name.toLowerCase(), JSON.stringify(definition));
+    return 'stored';
   }
 
   async deleteRoleDefinition(name: string): Promise<RoleDefinition | undefined> {
@@ -45,8 +51,15 @@ export class SqliteRoles implements RoleRepository {
     return existing;
   }
 
-  async addRoleAssignment(assignment: RoleAssignment): Promise<'added' | 'name-taken' | 'duplicate'> {
+  async addRoleAssignment(assignment: RoleAssignment, maxAtScope?: number): Promise<'added' | 'name-taken' | 'duplicate' | 'limit-reached'> {
     if ((await this.getRoleAssignment(assignment.name)) !== undefined) return 'name-taken';
+    if (maxAtScope !== undefined) {
+      const [, scope, role, principal] = assignmentValues(assignment);
+      const same = this.#connection.statement('SELECT 1 FROM role_assignments WHERE scope = ? AND role_definition = ? AND principal_id = ?').get(scope, role, principal);
+      if (same !== undefined) return 'duplicate';
+      const { n } = this.#connection.statement('SELECT count(*) AS n FROM role_assignments WHERE scope = ?').get(scope) as { n: number };
+      if (Number(n) >= maxAtScope) return 'limit-reached';
+    }
     const inserted = this.#connection
       .statement('INSERT INTO role_assignments (name, scope, role_definition, principal_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING')
       .run(...assignmentValues({ ...assignment, name: assignment.name.toLowerCase() })).changes;

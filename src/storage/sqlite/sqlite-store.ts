@@ -29,6 +29,7 @@ import { SqliteAudit } from './sqlite-audit.ts';
 import { SqliteJobs } from './sqlite-jobs.ts';
 import { SqliteRoles } from './sqlite-roles.ts';
 import { SqliteKeys } from './sqlite-keys.ts';
+import { SqliteSecrets } from './sqlite-secrets.ts';
 import { SqlitePrincipals } from './sqlite-principals.ts';
 import { SqliteSettings } from './sqlite-settings.ts';
 import { SqliteKeyEvents } from './sqlite-key-events.ts';
@@ -64,6 +65,7 @@ export class SqliteStore implements Store {
     const cache = new ChangeAwareCache<KeyVersion>(probe);
     this.reader = {
       keys: new SqliteKeys(this.#reads, path === ':memory:' ? {} : { cache }),
+      secrets: new SqliteSecrets(this.#reads),
       roles: new SqliteRoles(this.#reads),
       principals: new SqlitePrincipals(this.#reads),
       settings: new SqliteSettings(this.#reads),
@@ -74,6 +76,8 @@ export class SqliteStore implements Store {
     };
     this.#unit = {
       keys: new SqliteKeys(this.#writes, { onPurge: () => { this.#purged = path !== ':memory:'; }, onWrite: () => { this.#keysWritten = true; } }),
+      // Secrets are not cached, so their writes need no beacon; a purge empties the WAL as keys' do.
+      secrets: new SqliteSecrets(this.#writes, { onPurge: () => { this.#purged = path !== ':memory:'; } }),
       roles: new SqliteRoles(this.#writes),
       principals: new SqlitePrincipals(this.#writes),
       settings: new SqliteSettings(this.#writes),

@@ -37,6 +37,6 @@ test('each operation declares a known data action, a scope, and is named after i
   for (const [key, operation] of Object.entries(OPERATIONS)) {
     assert.ok(known.has(operation.dataAction), `${key}: ${operation.dataAction}`);
     assert.equal(operation.name, key, key);
-    assert.match(operation.scope({ name: 'k1', scope: '/', page: { limit: 1 }, count: 1 } as never), /^\/(keys(\/k1)?)?$/);
+    assert.match(operation.scope({ name: 'k1', scope: '/', page: { limit: 1 }, count: 1 } as never), /^\/((keys|secrets)(\/k1)?)?$/);
   }
 });

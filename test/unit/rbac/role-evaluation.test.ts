@@ -42,7 +42,7 @@ describe('role evaluation', () => {
   });
 
   test('each built-in role grants what reference §5.2 lists, and nothing it does not', () => {
-    assert.equal(BUILT_IN_ROLES.length, 9);
+    assert.equal(BUILT_IN_ROLES.length, 11, 'nine of Managed HSM, two of Key Vault for secrets');
     const grants = (roleName: string, action: string) => isAllowed([assignment('/', builtInRole(roleName)?.name ?? '')], builtInRole, action, '/keys/k');
     assert.ok(grants('Managed HSM Crypto Auditor', DataActions.readKey));
     assert.ok(!grants('Managed HSM Crypto Auditor', DataActions.sign));
@@ -54,6 +54,15 @@ describe('role evaluation', () => {
     assert.ok(!grants('Managed HSM Crypto Officer', DataActions.createKey));
     assert.ok(grants('Managed HSM Backup', DataActions.backupKey));
     assert.ok(!grants('Managed HSM Restore', DataActions.backupKey));
+    const grantsOnSecret = (roleName: string, action: string) => isAllowed([assignment('/', builtInRole(roleName)?.name ?? '')], builtInRole, action, '/secrets/s');
+    for (const action of [DataActions.getSecret, DataActions.setSecret, DataActions.deleteSecret, DataActions.purgeDeletedSecret, DataActions.backupSecret]) {
+      assert.ok(grantsOnSecret('Key Vault Secrets Officer', action), action);
+    }
+    assert.ok(grantsOnSecret('Key Vault Secrets User', DataActions.getSecret));
+    assert.ok(!grantsOnSecret('Key Vault Secrets User', DataActions.setSecret));
+    assert.ok(!grantsOnSecret('Key Vault Secrets User', DataActions.deleteSecret));
+    assert.ok(!grantsOnSecret('Managed HSM Crypto User', DataActions.getSecret), 'key roles do not reach secrets');
+    assert.ok(!grants('Key Vault Secrets Officer', DataActions.sign), 'secrets roles do not reach keys');
   });
 });
 
