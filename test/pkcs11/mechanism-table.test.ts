@@ -2,12 +2,16 @@
  * Issue 13: the module's mechanism table (clients/pkcs11/mechanisms.def) and the service's algorithm registry
  * (src/crypto/algorithms.ts) cannot drift: every row names an algorithm the service has, for the same key family,
  * hash, curve and operation; every service algorithm is either mapped or listed as not offered, with a reason.
+ * The RSA-AES key wraps (C_WrapKey / C_UnwrapKey as export and BYOK import) are not JWA algorithms: their SR_WRAP rows
+ * are checked against src/crypto/rsa-aes-key-wrap.ts instead, the OAEP hash by opening a wrap the service's code made.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { constants, generateKeyPairSync, privateDecrypt } from 'node:crypto';
 import { ALGORITHMS, type Algorithm } from '../../src/crypto/algorithms.ts';
+import { RSA_AES_KEY_WRAP_ALGORITHMS, rsaAesKeyWrap } from '../../src/crypto/rsa-aes-key-wrap.ts';
 import { moduleDir } from './helpers/fixture.ts';
 
 const table = readFileSync(join(moduleDir, 'mechanisms.def'), 'utf8');
@@ -60,6 +64,25 @@ describe('mechanism table ↔ src/crypto/algorithms.ts', () => {
       assert.ok((reason ?? '').length > 10, `${name} needs a reason`);
     }
   });
+
+  const wraps = rows('SR_WRAP');
+  it('maps every RSA-AES key wrap of the service, once, and nothing else', () => {
+    assert.deepEqual(wraps.map((r) => r[2]).sort(), [...RSA_AES_KEY_WRAP_ALGORITHMS].sort());
+    for (const [mech] of wraps) assert.equal(mech, 'CKM_RSA_AES_KEY_WRAP');
+    for (const [, , enc] of wraps) assert.equal(Object.hasOwn(ALGORITHMS, enc ?? ''), false, `${enc} is a wrap, not an algorithm`);
+  });
+
+  for (const [mech, hash, enc] of wraps) {
+    it(`${mech} with OAEP ${hash} → ${enc}: the service's wrap is RSA-OAEP with that hash, then RFC 5649`, () => {
+      const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const wrapped = rsaAesKeyWrap(publicKey, enc as (typeof RSA_AES_KEY_WRAP_ALGORITHMS)[number], Buffer.alloc(32, 1));
+      const oaepHash = HASH[hash ?? ''];
+      assert.ok(oaepHash !== undefined);
+      const aesKey = privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash }, wrapped.subarray(0, 256));
+      assert.equal(aesKey.length, 32, 'an AES-256 key, as CK_RSA_AES_KEY_WRAP_PARAMS.ulAESKeyBits 256 says');
+      assert.equal(wrapped.length, 256 + 40);
+    });
+  }
 
   it('hash-and-sign rows name a base mechanism that has a remote row', () => {
     const bases = new Set(remote.map((r) => r[0]));

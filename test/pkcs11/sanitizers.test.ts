@@ -1,12 +1,12 @@
 /**
  * Issue 13: the module built with AddressSanitizer + UBSan (SANITIZE=1 FUZZ=1 clients/pkcs11/build.sh) runs
- * pkcs11-tool's --test, signing, RSA and AES decryption, AES encryption and key generation
- * with no memory error, no
+ * pkcs11-tool's --test, signing, RSA and AES decryption, AES encryption and key generation, and C_WrapKey /
+ * C_UnwrapKey with CKM_RSA_AES_KEY_WRAP (through helpers/rsa-aes-wrap.c), with no memory error, no
  * undefined behaviour and no leak of the module's own; and the fuzz target runs its mutation corpus clean.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { constants, publicEncrypt } from 'node:crypto';
+import { constants, generateKeyPairSync, publicEncrypt } from 'node:crypto';
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -22,9 +22,11 @@ function preload(): string {
   return `${lib('libasan.so')}:${lib('libubsan.so')}`;
 }
 
-/** Runs pkcs11-tool on the sanitized module; fails on any sanitizer report that involves the module. */
-function sanitized(args: string[]): string {
-  const r = spawnSync('pkcs11-tool', ['--module', asanLib, ...args], {
+/** Runs pkcs11-tool (or `command` given the module's path first) on the sanitized module; fails on any sanitizer
+ * report that involves the module. */
+function sanitized(args: string[], command = 'pkcs11-tool', input?: string): string {
+  const r = spawnSync(command, command === 'pkcs11-tool' ? ['--module', asanLib, ...args] : [asanLib, ...args], {
+    input,
     encoding: 'utf8',
     timeout: 60_000,
     env: { ...f.env, LD_PRELOAD: preload(), ASAN_OPTIONS: 'detect_leaks=1:fast_unwind_on_malloc=0:halt_on_error=1',
@@ -32,7 +34,7 @@ function sanitized(args: string[]): string {
       LSAN_OPTIONS: 'exitcode=0', UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1' },
   });
   const err = r.stderr;
-  assert.notEqual(r.signal, 'SIGTERM', `pkcs11-tool ${args.join(' ')} timed out\n${r.stdout}\n${err}`);
+  assert.notEqual(r.signal, 'SIGTERM', `${command} ${args.join(' ')} timed out\n${r.stdout}\n${err}`);
   assert.doesNotMatch(err, /ERROR: AddressSanitizer|runtime error:/, err);
   // pkcs11-tool leaks a little of its own (and what those blocks point to); no directly leaked block may have been
   // allocated by the module.
@@ -76,5 +78,33 @@ describe('the module under AddressSanitizer/UBSan, and the fuzz target', { timeo
     sanitized(['--keypairgen', '--key-type', 'EC:secp384r1', '--label', 'asan-gen']);
     sanitized(['--keygen', '--key-type', 'AES:16', '--label', 'asan-gen-aes', '--sensitive']);
     assert.match(sanitized(['-O']), /label:\s+asan-gen/);
+  });
+
+  it('wraps (length query, short buffer, real call) and unwraps with CKM_RSA_AES_KEY_WRAP cleanly', async () => {
+    const policy = { data: Buffer.from(JSON.stringify({ version: '1.0.0', anyOf: [{ authority: 'https://attest.localhost', allOf: [{ claim: 'x', equals: 'y' }] }] })).toString('base64url') };
+    for (const [name, body] of [
+      ['asan-wrap-ec', { kty: 'EC', crv: 'P-256', attributes: { exportable: true, wrapWithTrusted: false }, release_policy: policy }],
+      ['asan-wrap-aes', { kty: 'oct', key_size: 128, attributes: { exportable: true, wrapWithTrusted: false }, release_policy: policy }],
+      ['asan-kek', { kty: 'RSA-HSM', key_size: 2048, key_ops: ['import'] }],
+      ['asan-guarded', { kty: 'EC', crv: 'P-256', attributes: { exportable: true }, release_policy: policy }],
+    ] as const) assert.equal((await f.rest('POST', `/keys/${name}/create`, body)).status, 200, name);
+    const small = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' });
+    const hex = (b64: string | undefined) => Buffer.from(b64 ?? '', 'base64url').toString('hex');
+    const driver = join(f.dir, 'rsa-aes-wrap');
+    execFileSync('cc', ['-std=c11', '-D_GNU_SOURCE', '-Wall', '-Wextra', '-o', driver, join(import.meta.dirname, 'helpers', 'rsa-aes-wrap.c'), '-ldl']);
+    const commands = [
+      'open 0', 'find 0 public asan-kek', 'find 0 private asan-kek', 'find 0 private asan-wrap-ec', 'find 0 secret asan-wrap-aes',
+      'wrap 0 sha1 256 - @1 @3 -1', 'wrap 0 sha1 256 - @1 @3 10', 'wrap 0 sha1 256 - @1 @3 4096',
+      'unwrap 0 sha1 256 @2 #7 ec asan-wrap-ec-copy',
+      'wrap 0 sha256 256 - @1 @4 4096', 'unwrap 0 sha256 256 @2 #9 aes asan-wrap-aes-copy 16',
+      'find 0 private asan-guarded', 'wrap 0 sha1 256 - @1 @11 4096', 'wrap 0 sha512 256 - @1 @3 4096', 'unwrap 0 sha1 256 @2 #7 aes never',
+      `pubkey 0 ${hex(small.n)} ${hex(small.e)} small`, 'wrap 0 sha1 256 - @15 @3 4096',
+    ];
+    const out = sanitized([], driver, commands.join('\n') + '\n');
+    const answers = out.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { rv?: string });
+    assert.deepEqual([5, 6, 7, 8, 9, 10, 12, 13, 14, 16].map((i) => answers[i]?.rv), [
+      'CKR_OK', 'CKR_BUFFER_TOO_SMALL', 'CKR_OK', 'CKR_OK', 'CKR_OK', 'CKR_OK',
+      'CKR_KEY_NOT_WRAPPABLE', 'CKR_MECHANISM_PARAM_INVALID', 'CKR_WRAPPED_KEY_LEN_RANGE', 'CKR_WRAPPING_KEY_SIZE_RANGE',
+    ], out);
   });
 });

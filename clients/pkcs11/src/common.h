@@ -121,6 +121,7 @@ typedef enum { SR_HASH_NONE, SR_HASH_SHA1, SR_HASH_SHA256, SR_HASH_SHA384, SR_HA
 #define SR_OP_DECRYPT 0x8u
 #define SR_OP_WRAP 0x10u
 #define SR_OP_UNWRAP 0x20u
+#define SR_OP_IMPORT 0x40u /* a key-exchange key: BYOK import only (docs/byok.md) */
 
 typedef struct evp_pkey_st sr_pkey;
 
@@ -164,8 +165,21 @@ SR_INTERNAL CK_RV sr_rest_create(sr_service *s, const char *name, const char *bo
 SR_INTERNAL CK_RV sr_rest_delete(sr_service *s, const char *name);
 /* POST /keys/{name}/{version}/unwrapkey: the key bytes `wrapped` protects (caller wipes them: sr_buf_free). */
 SR_INTERNAL CK_RV sr_rest_unwrap(sr_service *s, const sr_key *k, const char *alg, const unsigned char *wrapped, size_t len, sr_buf *key);
-/* PUT /keys/{name}: imports a JSON Web Key (body holds key material: the caller wipes it). */
-SR_INTERNAL CK_RV sr_rest_import(sr_service *s, const char *name, const sr_buf *body, sr_key *out);
+/* PUT /keys/{name}: imports a JSON Web Key or a BYOK transfer blob (a body with key material: the caller wipes it).
+ * A 400 answers `on_bad_request`. */
+SR_INTERNAL CK_RV sr_rest_import(sr_service *s, const char *name, const sr_buf *body, CK_RV on_bad_request, sr_key *out);
+/* The wrapping key of an export: a key of this instance (`kid`, its versioned id) or an outside RSA public key
+ * (`jwk_kid` names it in the transfer blob). */
+typedef struct {
+  const sr_key *key;   /* token key of the same slot, or NULL */
+  const char *kid;     /* with key: its id on the slot's origin */
+  const sr_buf *n, *e; /* without key: the outside public key */
+  const char *jwk_kid;
+} sr_wrapping;
+/* POST /keys/{name}/{version}/export: the RSA-AES wrap of `k`'s private form (the transfer blob's ciphertext).
+ * A 403 is told apart by the key's and the wrapping key's current attributes: CKR_KEY_UNEXTRACTABLE,
+ * CKR_KEY_NOT_WRAPPABLE (wrapWithTrusted), else CKR_KEY_FUNCTION_NOT_PERMITTED. */
+SR_INTERNAL CK_RV sr_rest_export(sr_service *s, const sr_key *k, const sr_wrapping *w, const char *enc, sr_buf *ciphertext);
 
 /* Self-signed certificate for generate_certs (src/cert.c); signs through the service. */
 SR_INTERNAL CK_RV sr_cert_make(sr_service *s, sr_key *k);

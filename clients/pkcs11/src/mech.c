@@ -26,12 +26,14 @@ static const sr_mech_row REMOTE[] = {
 #define SR_LOCAL(m, op)
 #define SR_UNMAPPED(jwa, why)
 #define SR_AES(m, op, jwa, bits)
+#define SR_WRAP(m, hash, enc)
 #include "../mechanisms.def"
 #undef SR_REMOTE
 #undef SR_HASHED
 #undef SR_LOCAL
 #undef SR_UNMAPPED
 #undef SR_AES
+#undef SR_WRAP
 };
 
 static const struct { CK_MECHANISM_TYPE mech, base; sr_hash hash; } HASHED[] = {
@@ -40,12 +42,14 @@ static const struct { CK_MECHANISM_TYPE mech, base; sr_hash hash; } HASHED[] = {
 #define SR_LOCAL(m, op)
 #define SR_UNMAPPED(jwa, why)
 #define SR_AES(m, op, jwa, bits)
+#define SR_WRAP(m, hash, enc)
 #include "../mechanisms.def"
 #undef SR_REMOTE
 #undef SR_HASHED
 #undef SR_LOCAL
 #undef SR_UNMAPPED
 #undef SR_AES
+#undef SR_WRAP
 };
 
 static const struct { CK_MECHANISM_TYPE mech; unsigned op; } LOCAL[] = {
@@ -54,12 +58,14 @@ static const struct { CK_MECHANISM_TYPE mech; unsigned op; } LOCAL[] = {
 #define SR_LOCAL(m, op) { m, op },
 #define SR_UNMAPPED(jwa, why)
 #define SR_AES(m, op, jwa, bits)
+#define SR_WRAP(m, hash, enc)
 #include "../mechanisms.def"
 #undef SR_REMOTE
 #undef SR_HASHED
 #undef SR_LOCAL
 #undef SR_UNMAPPED
 #undef SR_AES
+#undef SR_WRAP
 };
 
 static const sr_aes_row AES[] = {
@@ -68,12 +74,30 @@ static const sr_aes_row AES[] = {
 #define SR_LOCAL(m, op)
 #define SR_UNMAPPED(jwa, why)
 #define SR_AES(m, op, jwa, bits) { m, op, jwa, bits },
+#define SR_WRAP(m, hash, enc)
 #include "../mechanisms.def"
 #undef SR_REMOTE
 #undef SR_HASHED
 #undef SR_LOCAL
 #undef SR_UNMAPPED
 #undef SR_AES
+#undef SR_WRAP
+};
+
+static const struct { CK_MECHANISM_TYPE mech; sr_hash hash; const char *enc; } WRAP[] = {
+#define SR_REMOTE(m, op, jwa, fam, hash, crv)
+#define SR_HASHED(m, base, hash)
+#define SR_LOCAL(m, op)
+#define SR_UNMAPPED(jwa, why)
+#define SR_AES(m, op, jwa, bits)
+#define SR_WRAP(m, hash, enc) { m, hash, enc },
+#include "../mechanisms.def"
+#undef SR_REMOTE
+#undef SR_HASHED
+#undef SR_LOCAL
+#undef SR_UNMAPPED
+#undef SR_AES
+#undef SR_WRAP
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -83,6 +107,16 @@ const sr_aes_row *sr_mech_aes(CK_MECHANISM_TYPE m, unsigned op, unsigned bits) {
     if (AES[i].mech == m && AES[i].op == op && (AES[i].bits == 0 || AES[i].bits == bits)) return &AES[i];
   }
   return NULL;
+}
+
+const char *sr_mech_wrap_enc(CK_MECHANISM_TYPE m, sr_hash hash) {
+  for (size_t i = 0; i < COUNT(WRAP); i++) if (WRAP[i].mech == m && WRAP[i].hash == hash) return WRAP[i].enc;
+  return NULL;
+}
+
+static bool is_wrap(CK_MECHANISM_TYPE m) {
+  for (size_t i = 0; i < COUNT(WRAP); i++) if (WRAP[i].mech == m) return true;
+  return false;
 }
 
 static bool is_aes(CK_MECHANISM_TYPE m) {
@@ -131,6 +165,7 @@ size_t sr_mech_list(CK_MECHANISM_TYPE *out, size_t max) {
   for (size_t i = 0; i < COUNT(HASHED); i++) if (!listed(all, n, HASHED[i].mech)) all[n++] = HASHED[i].mech;
   for (size_t i = 0; i < COUNT(LOCAL); i++) if (!listed(all, n, LOCAL[i].mech)) all[n++] = LOCAL[i].mech;
   for (size_t i = 0; i < COUNT(AES); i++) if (!listed(all, n, AES[i].mech)) all[n++] = AES[i].mech;
+  for (size_t i = 0; i < COUNT(WRAP); i++) if (!listed(all, n, WRAP[i].mech)) all[n++] = WRAP[i].mech;
   for (size_t i = 0; i < COUNT(EXTRA); i++) if (!listed(all, n, EXTRA[i])) all[n++] = EXTRA[i];
   if (out != NULL) memcpy(out, all, (n < max ? n : max) * sizeof *out);
   return n;
@@ -155,6 +190,12 @@ CK_RV sr_mech_info(CK_MECHANISM_TYPE m, CK_MECHANISM_INFO *info) {
     return CKR_OK;
   }
   if (m == CKM_AES_KEY_GEN) { info->ulMinKeySize = 16; info->ulMaxKeySize = 32; info->flags = CKF_HW | CKF_GENERATE; return CKR_OK; }
+  if (is_wrap(m)) {
+    /* C_WrapKey: export for a token RSA public key (2048..4096) or a session one (2048..8192); C_UnwrapKey: BYOK
+     * import under a key-exchange key. */
+    info->ulMinKeySize = 2048; info->ulMaxKeySize = 8192; info->flags = CKF_HW | CKF_WRAP | CKF_UNWRAP;
+    return CKR_OK;
+  }
   if (is_aes(m)) {
     /* AES sizes are in bytes (PKCS#11 2.1.9). */
     info->ulMinKeySize = 16; info->ulMaxKeySize = 32; info->flags = CKF_HW;
@@ -200,6 +241,14 @@ size_t sr_mech_allowed(const sr_key *k, CK_OBJECT_CLASS cls, CK_MECHANISM_TYPE *
       bool usable = ((info.flags & CKF_ENCRYPT) && (k->ops & SR_OP_ENCRYPT)) || ((info.flags & CKF_DECRYPT) && (k->ops & SR_OP_DECRYPT));
       bool sized = sr_mech_aes(all[i], info.flags & CKF_ENCRYPT ? SR_OP_ENCRYPT : SR_OP_DECRYPT, k->size_bits) != NULL;
       if (usable && sized && cls == CKO_SECRET_KEY) out[m++] = all[i];
+      continue;
+    }
+    if (is_wrap(all[i])) {
+      /* C_WrapKey with the public key of a key that may wrap (wrapKey, or import: a key-exchange key); C_UnwrapKey
+       * (BYOK import) with the private key of a key-exchange key. */
+      bool wrap = cls == CKO_PUBLIC_KEY && (k->ops & (SR_OP_WRAP | SR_OP_IMPORT));
+      bool unwrap = cls == CKO_PRIVATE_KEY && (k->ops & SR_OP_IMPORT);
+      if (k->family == SR_FAMILY_RSA && (wrap || unwrap)) out[m++] = all[i];
       continue;
     }
     CK_FLAGS want = cls == CKO_PRIVATE_KEY ? (CKF_SIGN | CKF_DECRYPT) : (CKF_VERIFY | CKF_ENCRYPT);

@@ -86,6 +86,8 @@ typedef struct {
 SR_INTERNAL const sr_aes_row *sr_mech_aes(CK_MECHANISM_TYPE m, unsigned op, unsigned bits);
 SR_INTERNAL const sr_mech_row *sr_mech_remote(CK_MECHANISM_TYPE m, unsigned op, sr_hash hash, sr_curve curve);
 SR_INTERNAL bool sr_mech_hashed(CK_MECHANISM_TYPE m, CK_MECHANISM_TYPE *base, sr_hash *hash);
+/* The service's RSA-AES key wrap (`enc` of export and BYOK import) for a wrap mechanism and OAEP hash, or NULL. */
+SR_INTERNAL const char *sr_mech_wrap_enc(CK_MECHANISM_TYPE m, sr_hash hash);
 SR_INTERNAL bool sr_mech_local(CK_MECHANISM_TYPE m, unsigned op);
 SR_INTERNAL size_t sr_mech_list(CK_MECHANISM_TYPE *out, size_t max);
 SR_INTERNAL CK_RV sr_mech_info(CK_MECHANISM_TYPE m, CK_MECHANISM_INFO *info);

@@ -229,7 +229,8 @@ static sr_object *private_object(CK_SLOT_ID slot, sr_keyref *kr) {
   put_bool(&l, CKA_SIGN, (k->ops & SR_OP_SIGN) != 0);
   put_bool(&l, CKA_SIGN_RECOVER, false);
   put_bool(&l, CKA_DECRYPT, (k->ops & SR_OP_DECRYPT) != 0);
-  put_bool(&l, CKA_UNWRAP, (k->ops & SR_OP_UNWRAP) != 0);
+  /* A key-exchange key (key_ops ["import"]) unwraps BYOK transfer blobs: C_UnwrapKey with CKM_RSA_AES_KEY_WRAP. */
+  put_bool(&l, CKA_UNWRAP, (k->ops & (SR_OP_UNWRAP | SR_OP_IMPORT)) != 0);
   put_bool(&l, CKA_ALWAYS_AUTHENTICATE, false);
   put_bool(&l, CKA_WRAP_WITH_TRUSTED, k->wrap_with_trusted);
   if (k->family == SR_FAMILY_RSA) {
@@ -249,7 +250,8 @@ static sr_object *public_object(CK_SLOT_ID slot, sr_keyref *kr) {
   put_bool(&l, CKA_ENCRYPT, (k->ops & SR_OP_ENCRYPT) != 0);
   put_bool(&l, CKA_VERIFY, (k->ops & SR_OP_VERIFY) != 0);
   put_bool(&l, CKA_VERIFY_RECOVER, false);
-  put_bool(&l, CKA_WRAP, (k->ops & SR_OP_WRAP) != 0);
+  /* The service exports for a wrapping key with wrapKey or import (a key-exchange key) in its key_ops. */
+  put_bool(&l, CKA_WRAP, (k->ops & (SR_OP_WRAP | SR_OP_IMPORT)) != 0);
   put_bool(&l, CKA_TRUSTED, k->trusted);
   return new_object(handle_for(slot, k, CKO_PUBLIC_KEY), CKO_PUBLIC_KEY, &l, kr);
 }

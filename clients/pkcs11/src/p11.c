@@ -25,6 +25,9 @@ typedef struct {
   size_t nfound, pos;
   bool finding;
   sr_op sign, verify, decrypt, encrypt, digest;
+  /* C_WrapKey: the wrapped key of a length query or a short buffer, for the call that follows with the same key,
+   * wrapping key and wrap (the service is asked once; a different call drops it). */
+  struct { bool have; CK_OBJECT_HANDLE key, wrapping; const char *enc; sr_buf out; } wrapped;
 } sr_session;
 
 static struct {
@@ -368,6 +371,7 @@ EXPORT CK_RV C_SetPIN(CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR o, CK_ULONG ol, CK_UT
 /* ---- sessions ---- */
 static void free_session(sr_session *s) {
   sr_op_reset(&s->sign); sr_op_reset(&s->verify); sr_op_reset(&s->decrypt); sr_op_reset(&s->encrypt); sr_op_reset(&s->digest);
+  sr_buf_free(&s->wrapped.out);
   free(s->found);
   sr_mutex_free(s->mu);
   free(s);

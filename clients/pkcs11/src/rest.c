@@ -16,6 +16,7 @@
 #include <openssl/x509.h>
 
 #define API "api-version=7.5"
+#define API_BYOK "api-version=7.6" /* export, and import of a transfer blob (key_hsm) */
 
 size_t sr_hash_len(sr_hash h) {
   switch (h) {
@@ -95,6 +96,7 @@ static unsigned parse_ops(const sr_json *ops) {
     else if (strcmp(o->str, "decrypt") == 0) out |= SR_OP_DECRYPT;
     else if (strcmp(o->str, "wrapKey") == 0) out |= SR_OP_WRAP;
     else if (strcmp(o->str, "unwrapKey") == 0) out |= SR_OP_UNWRAP;
+    else if (strcmp(o->str, "import") == 0) out |= SR_OP_IMPORT;
   }
   return out;
 }
@@ -437,15 +439,82 @@ CK_RV sr_rest_unwrap(sr_service *s, const sr_key *k, const char *alg, const unsi
   return rv;
 }
 
-CK_RV sr_rest_import(sr_service *s, const char *name, const sr_buf *body, sr_key *out) {
+CK_RV sr_rest_import(sr_service *s, const char *name, const sr_buf *body, CK_RV on_bad_request, sr_key *out) {
   if (!valid_name(name, strlen(name))) return CKR_ATTRIBUTE_VALUE_INVALID;
   char path[256];
-  snprintf(path, sizeof path, "/keys/%s?" API, name);
+  snprintf(path, sizeof path, "/keys/%s?" API_BYOK, name);
   sr_json *j;
   CK_RV rv = sr_service_call(s, "PUT", path, body, &j);
-  if (rv == SR_RV_BAD_REQUEST) return CKR_TEMPLATE_INCONSISTENT;
+  if (rv == SR_RV_BAD_REQUEST) return on_bad_request;
   if (rv == CKR_FUNCTION_FAILED) return CKR_ACTION_PROHIBITED; /* 409: the name belongs to a deleted key */
   if (rv == CKR_OK) rv = sr_key_from_bundle(j, out);
+  sr_json_free(j);
+  return rv;
+}
+
+/* JSON string content: the module writes only what needs no escaping (the callers check). */
+static bool json_plain(const char *s) {
+  for (; *s != '\0'; s++) if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e || *s == '"' || *s == '\\') return false;
+  return true;
+}
+
+/* Why the service refused an export with 403, from the current attributes of the key and the wrapping key. */
+static CK_RV export_refusal(sr_service *s, const sr_key *k, const sr_wrapping *w) {
+  sr_key now, wnow;
+  bool have = get_bundle(s, k->name, k->version, &now) == CKR_OK;
+  bool exportable = have ? now.exportable : k->exportable;
+  bool with_trusted = have ? now.wrap_with_trusted : k->wrap_with_trusted;
+  if (have) sr_key_free(&now);
+  bool trusted = false, may_wrap = true;
+  if (w->key != NULL) {
+    bool whave = get_bundle(s, w->key->name, w->key->version, &wnow) == CKR_OK;
+    trusted = whave ? wnow.trusted : w->key->trusted;
+    may_wrap = ((whave ? wnow.ops : w->key->ops) & (SR_OP_WRAP | SR_OP_IMPORT)) != 0;
+    if (whave) sr_key_free(&wnow);
+  }
+  if (!exportable) return CKR_KEY_UNEXTRACTABLE;
+  if (!may_wrap) return CKR_WRAPPING_KEY_TYPE_INCONSISTENT;
+  if (with_trusted && !trusted) return CKR_KEY_NOT_WRAPPABLE;
+  return CKR_KEY_FUNCTION_NOT_PERMITTED; /* a disabled key or wrapping key, RBAC (keys/export/action) */
+}
+
+CK_RV sr_rest_export(sr_service *s, const sr_key *k, const sr_wrapping *w, const char *enc, sr_buf *ciphertext) {
+  char path[256];
+  snprintf(path, sizeof path, "/keys/%s/%s/export?" API_BYOK, k->name, k->version);
+  if (!json_plain(w->key != NULL ? w->kid : w->jwk_kid)) return CKR_WRAPPING_KEY_HANDLE_INVALID; /* the callers make them plain */
+  sr_buf body = { 0 };
+  bool ok;
+  if (w->key != NULL) {
+    ok = sr_buf_printf(&body, "{\"wrappingKid\":\"%s\"", w->kid);
+  } else {
+    ok = sr_buf_addstr(&body, "{\"wrappingKey\":{\"kty\":\"RSA\",\"n\":\"") &&
+         sr_b64url_encode(&body, w->n->data, w->n->len) && sr_buf_addstr(&body, "\",\"e\":\"") &&
+         sr_b64url_encode(&body, w->e->data, w->e->len) && sr_buf_printf(&body, "\",\"kid\":\"%s\"}", w->jwk_kid);
+  }
+  ok = ok && sr_buf_printf(&body, ",\"enc\":\"%s\"}", enc);
+  if (!ok) { sr_buf_free(&body); return CKR_HOST_MEMORY; }
+  sr_json *j;
+  CK_RV rv = sr_service_call(s, "POST", path, &body, &j);
+  sr_buf_free(&body);
+  /* 400: the wrapping key is no RSA key of this instance (any more), or the service refused the outside key. */
+  if (rv == SR_RV_BAD_REQUEST) return w->key != NULL ? CKR_WRAPPING_KEY_HANDLE_INVALID : CKR_WRAPPING_KEY_TYPE_INCONSISTENT;
+  if (rv == CKR_KEY_FUNCTION_NOT_PERMITTED) return export_refusal(s, k, w);
+  if (rv != CKR_OK) return rv;
+  /* key.key_hsm: base64url of the transfer blob's JSON; its ciphertext is what C_WrapKey answers. */
+  sr_buf blob = { 0 };
+  sr_json *t = NULL;
+  const sr_json *hsm = sr_json_get(sr_json_get(j, "key"), "key_hsm");
+  rv = CKR_DEVICE_ERROR;
+  if (hsm != NULL && hsm->type == SR_JSON_STRING && sr_b64url_decode(hsm->str, hsm->str_len, &blob) &&
+      (t = sr_json_parse((const char *)blob.data, blob.len)) != NULL) {
+    const sr_json *ct = sr_json_get(t, "ciphertext");
+    const char *got = sr_json_str(sr_json_get(t, "header"), "enc");
+    if (ct != NULL && ct->type == SR_JSON_STRING && got != NULL && strcmp(got, enc) == 0 &&
+        sr_b64url_decode(ct->str, ct->str_len, ciphertext) && ciphertext->len > 0) rv = CKR_OK;
+  }
+  if (rv != CKR_OK) sr_log("export: %s/%s: the answer holds no transfer blob", k->name, k->version);
+  sr_json_free(t);
+  sr_buf_free(&blob);
   sr_json_free(j);
   return rv;
 }
