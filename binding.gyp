@@ -1,6 +1,7 @@
 # Native crypto addon (strongroom_crypto.node): digest signing/verification and RSA decryption that Node's
-# crypto module does not expose. Built by scripts/build-native.ts against the headers of the running Node,
-# and linked against the OpenSSL that Node itself exports (no -lcrypto). See docs/crypto.md.
+# crypto module does not expose, and a shared mapping of the node's change beacon (native/shared-memory.cc).
+# Built by scripts/build-native.ts against the headers of the running Node, and linked against the OpenSSL that
+# Node itself exports (no -lcrypto). See docs/crypto.md.
 {
   "targets": [
     {
@@ -10,7 +11,8 @@
         "native/native-key.cc",
         "native/pkey-ops.cc",
         "native/pkey-worker.cc",
-        "native/ecdsa-p1363.cc"
+        "native/ecdsa-p1363.cc",
+        "native/shared-memory.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api"

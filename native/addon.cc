@@ -3,11 +3,13 @@
 // Why this addon exists: Node's crypto signs and verifies messages (it always hashes), while Key Vault signs
 // caller-supplied digests. OpenSSL can do that (EVP_PKEY_sign / EVP_PKEY_verify with a signature hash set),
 // Node just does not expose it; RSA decryption is also only synchronous in Node. See docs/crypto.md.
+// It also maps the node's change beacon into memory (shared-memory.cc), the one other thing Node cannot do.
 #include <napi.h>
 #include <openssl/crypto.h>
 
 #include "native-key.h"
 #include "pkey-ops.h"
+#include "shared-memory.h"
 
 namespace strongroom {
 namespace {
@@ -39,6 +41,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("constants", Constants(env));
   exports.Set("opensslVersion", Napi::String::New(env, OpenSSL_version(OPENSSL_VERSION)));
   exports.Set("implicitRejection", Napi::Boolean::New(env, RuntimeHasImplicitRejection()));
+  exports.Set("mapShared", Napi::Function::New(env, MapShared, "mapShared"));
   return exports;
 }
 

@@ -47,6 +47,11 @@ export interface NativeAddon {
   readonly opensslVersion: string;
   /** OpenSSL >= 3.2: PKCS#1 v1.5 decryption uses implicit rejection (no padding oracle). */
   readonly implicitRejection: boolean;
+  /**
+   * The first `bytes` of the open file `fd`, mapped MAP_SHARED (native/shared-memory.cc): what every process that
+   * maps or reads the file sees at once. Used by the node's change beacon (storage/change-beacon.ts).
+   */
+  mapShared(fd: number, bytes: number): ArrayBuffer;
 }
 
 /** The `code` of every error the addon raises for a failed operation (never for a bad argument). */
@@ -97,7 +102,7 @@ function checkAddon(module: unknown, path: string): NativeAddon {
   const candidate = module as Record<string, unknown>;
   const constants = candidate['constants'] as Record<string, unknown> | undefined;
   const constantsMatch = Object.entries(EXPECTED_CONSTANTS).every(([name, value]) => constants?.[name] === value);
-  if (typeof candidate['NativeKey'] !== 'function' || !constantsMatch) {
+  if (typeof candidate['NativeKey'] !== 'function' || typeof candidate['mapShared'] !== 'function' || !constantsMatch) {
     throw new Error(`${path} does not match this version of src/crypto/native.ts; rebuild it.`);
   }
   if (candidate['implicitRejection'] !== true) {

@@ -2,14 +2,17 @@
  * How the processes of one node tell each other "I committed a change", without a query on every request.
  *
  * A small file beside the store (`<data-dir>/strongroom.changes`) holds one 8-byte counter per process of the
- * node (slot 0 the primary, 1..N the workers). A process bumps its own slot after each commit, before the write
- * is acknowledged; a cache reads the whole file (one `pread` of a few hundred bytes, served from the page cache)
- * before answering from memory, and drops everything when any slot moved. So a write acknowledged by one worker
- * is seen by the next request on any worker of the node, for the cost of one small read instead of a database
- * round trip (SQLite's `PRAGMA data_version` takes the WAL read lock; PostgreSQL would be a network round trip).
+ * node (slot 0 the primary, 1..N the workers, the last one for offline commands). Every process maps the file
+ * into memory, shared (MAP_SHARED, through the native addon: native/shared-memory.cc), so that all of them see
+ * the same page-cache pages. A process bumps its own slot after each commit, before the write is acknowledged;
+ * a cache copies the slots (a memory read of a few dozen bytes, no system call) before answering from memory,
+ * and drops everything when any slot moved. So a write acknowledged by one worker is seen by the next request
+ * on any worker of the node, for the cost of a memory load instead of a database round trip (SQLite's
+ * `PRAGMA data_version` takes the WAL read lock; PostgreSQL would be a network round trip) or a file read.
  * Each slot only grows (a process's units of work run one at a time), so a stamp never repeats.
  */
-import { closeSync, ftruncateSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, statSync } from 'node:fs';
+import { nativeAddon } from '../crypto/native.ts';
 
 const SLOT_BYTES = 8;
 
@@ -17,7 +20,9 @@ export class ChangeBeacon {
   readonly #fd: number;
   readonly #slot: number;
   readonly #bytes: number;
-  readonly #counter = Buffer.alloc(SLOT_BYTES);
+  /** The file's slots, mapped shared: a store here is seen by every other process's next load. */
+  readonly #slots: BigUint64Array;
+  readonly #view: Uint8Array;
 
   /**
    * Opens the node's beacon file as process `slot` of `slots`. The primary creates (and empties) it at start,
@@ -29,13 +34,15 @@ export class ChangeBeacon {
     this.#bytes = options.slots * SLOT_BYTES;
     this.#fd = openSync(path, options.create ? 'w+' : 'r+', 0o600);
     if (options.create) ftruncateSync(this.#fd, this.#bytes);
-    readSync(this.#fd, this.#counter, 0, SLOT_BYTES, this.#slot * SLOT_BYTES);
+    const mapped = nativeAddon().mapShared(this.#fd, this.#bytes);
+    this.#slots = new BigUint64Array(mapped);
+    this.#view = new Uint8Array(mapped);
   }
 
   /** After every commit of this process, before the write is acknowledged. */
   signal(): void {
-    this.#counter.writeBigUInt64LE(this.#counter.readBigUInt64LE() + 1n);
-    writeSync(this.#fd, this.#counter, 0, SLOT_BYTES, this.#slot * SLOT_BYTES);
+    // Only this process writes its slot; the atomic add keeps the 8-byte store whole for concurrent readers.
+    Atomics.add(this.#slots, this.#slot, 1n);
   }
 
   /** A buffer for `read`, of the file's size. */
@@ -45,7 +52,7 @@ export class ChangeBeacon {
 
   /** Reads every process's counter into `into`; two reads are equal only if nobody committed in between. */
   read(into: Buffer): void {
-    readSync(this.#fd, into, 0, this.#bytes, 0);
+    into.set(this.#view);
   }
 
   close(): void {

@@ -1,10 +1,12 @@
 /**
  * The node's change beacon: processes of one node (two stores on one SQLite file, each with its slot) see each
  * other's commits on their very next read, cached reads included, without asking the database whether anything
- * changed; a beacon's stamp changes on every commit and never repeats.
+ * changed; a beacon's stamp changes on every commit and never repeats. The slots are shared memory: another
+ * process's signal is seen by the next read without a file read, and the file holds what the memory holds.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -56,4 +58,28 @@ test('a write acknowledged by one process is seen by the next read of another, c
   await second.transaction((unit) => unit.keys.addKeyVersion(record('k', 2)));
   assert.equal((await first.reader.keys.getKeyVersion('k'))?.version, record('k', 2).version, 'and the other way round');
   await Promise.all([first.close(), second.close()]);
+});
+
+test('another process\'s signal is seen by the next read, and the file holds the counters the memory holds', () => {
+  const path = join(dir, 'processes.changes');
+  const primary = new ChangeBeacon(path, { slot: 0, slots: 3, create: true });
+  const stamp = primary.stampBuffer();
+  primary.read(stamp);
+  const before = Buffer.from(stamp);
+  // A separate process (its own mapping of the file) signals its slot three times, then exits.
+  const script = [
+    `import { ChangeBeacon } from ${JSON.stringify(new URL('../../src/storage/change-beacon.ts', import.meta.url).href)};`,
+    `const beacon = new ChangeBeacon(${JSON.stringify(path)}, { slot: 1, slots: 3, create: false });`,
+    'for (let n = 0; n < 3; n++) beacon.signal();',
+    'beacon.close();',
+  ].join('\n');
+  execFileSync(process.execPath, ['--input-type=module', '-e', script]);
+  primary.read(stamp);
+  assert.notDeepEqual(stamp, before, 'the other process\'s commits are seen');
+  assert.equal(stamp.readBigUInt64LE(8), 3n);
+  primary.signal();
+  primary.read(stamp);
+  assert.equal(stamp.readBigUInt64LE(0), 1n);
+  assert.deepEqual(readFileSync(path), stamp, 'the mapping is the file: an offline reader of the file sees the same counts');
+  primary.close();
 });
