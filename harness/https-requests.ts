@@ -51,9 +51,21 @@ export function request(server: TestServer, req: RawRequest): Promise<RawRespons
   });
 }
 
-/** An access token from the server's own token endpoint, for the given resource. */
-export async function accessToken(server: TestServer, resource = 'https://localhost'): Promise<string> {
-  const { tenantId, clientId, clientSecret } = server.credentials;
+/** What a service principal signs in with: the admin-credentials.json members a token request needs. */
+export interface ClientSecretCredentials {
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+/** An access token from the server's own token endpoint for the first administrator, for the given resource. */
+export function accessToken(server: TestServer, resource = 'https://localhost'): Promise<string> {
+  return principalToken(server, server.credentials, resource);
+}
+
+/** An access token for another principal (as `POST /principals` answered its credentials). */
+export async function principalToken(server: TestServer, credentials: ClientSecretCredentials, resource = 'https://localhost'): Promise<string> {
+  const { tenantId, clientId, clientSecret } = credentials;
   const response = await request(server, {
     method: 'POST',
     path: `/${tenantId}/oauth2/v2.0/token`,

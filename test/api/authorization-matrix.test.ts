@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { OPERATIONS, type OperationName } from '../../src/domain/kernel/catalogue.ts';
-import { accessToken, apiClient, request } from '../../harness/https-requests.ts';
+import { accessToken, apiClient, principalToken } from '../../harness/https-requests.ts';
 import { disposeServer, startServer, type TestServer } from '../../harness/server-process.ts';
 import { dataPlaneRouteTable } from '../helpers/route-table.ts';
 
@@ -97,13 +97,7 @@ test('every route × every built-in role × every scope: refused exactly when th
       const assignment = `${prefix}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}`;
       const assigned = await admin.put(assignment, { properties: { roleDefinitionId: role, principalId: clientId } });
       assert.equal(assigned.status, 201, assigned.text);
-      const token = await request(server, {
-        method: 'POST',
-        path: `/${tenantId}/oauth2/v2.0/token`,
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope: 'https://localhost/.default' }).toString(),
-      });
-      const api = apiClient(server, token.json.access_token);
+      const api = apiClient(server, await principalToken(server, { tenantId, clientId, clientSecret }));
       for (const route of routes) {
         const operation = OPERATIONS[route.operation];
         // The RBAC routes name their scope in the path (`/keys/k1/providers/…`); role definitions exist only at `/`.

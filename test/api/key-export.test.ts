@@ -19,7 +19,7 @@ import assert from 'node:assert/strict';
 import { createHash, createPrivateKey, createPublicKey, randomUUID, verify } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { accessToken, apiClient, request } from '../../harness/https-requests.ts';
+import { accessToken, apiClient, principalToken, type ClientSecretCredentials } from '../../harness/https-requests.ts';
 import { disposeServer, startServer, type StartedServer } from '../../harness/server-process.ts';
 import type { AuditRecord } from '../../src/domain/audit/audit-record.ts';
 import { opensslKey, opensslRsaAesUnwrap, runOpenssl } from '../helpers/openssl-byok.ts';
@@ -182,10 +182,9 @@ describe('refusals', () => {
 
   test('403 for a caller without keys/export/action (Crypto User), who may still read the key; Crypto Officer may export', async () => {
     const principal = await ok(apiA.post('/principals', { displayName: 'exporter' }), 201);
-    const { tenantId, clientId, clientSecret } = principal.credentials as { tenantId: string; clientId: string; clientSecret: string };
-    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope: 'https://localhost/.default' }).toString();
-    const token = await request(a, { method: 'POST', path: `/${tenantId}/oauth2/v2.0/token`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
-    const caller = apiClient(a, token.json.access_token as string);
+    const credentials = principal.credentials as ClientSecretCredentials;
+    const { clientId } = credentials;
+    const caller = apiClient(a, await principalToken(a, credentials));
     const assign = (role: string) => ok(apiA.put(`/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}`, { properties: { roleDefinitionId: role, principalId: clientId } }), 201);
     await assign('21dbd100-6940-42c2-9190-5d6cb909625b'); // Crypto User
     const kek = await ok(apiB.get('/keys/b-kek'));

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { createPrivateKey, createPublicKey, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { accessToken, apiClient, request } from '../../harness/https-requests.ts';
+import { accessToken, apiClient, principalToken, type ClientSecretCredentials } from '../../harness/https-requests.ts';
 import { startAttestationAuthority, type TestAttestationAuthority } from '../../harness/attestation-authority.ts';
 import { disposeServer, startServer, type TestServer } from '../../harness/server-process.ts';
 import type { AuditRecord } from '../../src/domain/audit/audit-record.ts';
@@ -173,12 +173,12 @@ test('a policy for another authority, or one set by update, decides the release'
 test('release is its own data action: the Crypto Service Release User releases and reads nothing', async () => {
   const principal = await api.post('/principals', { displayName: 'enclave-broker' });
   assert.equal(principal.status, 201, principal.text);
-  const { tenantId, clientId, clientSecret } = principal.json.credentials as { tenantId: string; clientId: string; clientSecret: string };
+  const credentials = principal.json.credentials as ClientSecretCredentials;
+  const { clientId, clientSecret } = credentials;
   secrets.push(clientSecret);
-  const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope: 'https://localhost/.default' }).toString();
-  const tokenAnswer = await request(server, { method: 'POST', path: `/${tenantId}/oauth2/v2.0/token`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
-  const broker = apiClient(server, tokenAnswer.json.access_token as string);
-  secrets.push(tokenAnswer.json.access_token);
+  const brokerToken = await principalToken(server, credentials);
+  const broker = apiClient(server, brokerToken);
+  secrets.push(brokerToken);
   assert.equal((await broker.post('/keys/released-rsa/release', { target: await attest() })).status, 403, 'no role yet: denied');
   const assigned = await api.put(`/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}`, { properties: { roleDefinitionId: '21dbd100-6940-42c2-9190-5d6cb909625c', principalId: clientId } });
   assert.equal(assigned.status, 201, assigned.text);

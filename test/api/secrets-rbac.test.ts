@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, test } from 'node:test';
-import { accessToken, apiClient, request } from '../../harness/https-requests.ts';
+import { accessToken, apiClient, principalToken } from '../../harness/https-requests.ts';
 import { disposeServer, startServer, temporaryDataDir, type TestServer } from '../../harness/server-process.ts';
 
 const P = 'providers/Microsoft.Authorization';
@@ -56,13 +56,7 @@ test('a Secrets User reads values and metadata; setting, updating, deleting, bac
   const created = await api.post('/principals', { displayName: 'secrets reader' });
   const { clientId, clientSecret, tenantId } = created.json.credentials;
   assert.equal((await api.put(`/${P}/roleAssignments/${randomUUID()}`, { properties: { roleDefinitionId: USER, principalId: clientId } })).status, 201);
-  const token = await request(server, {
-    method: 'POST',
-    path: `/${tenantId}/oauth2/v2.0/token`,
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope: 'https://localhost/.default' }).toString(),
-  });
-  const reader = apiClient(server, token.json.access_token);
+  const reader = apiClient(server, await principalToken(server, { tenantId, clientId, clientSecret }));
   assert.equal((await reader.get('/secrets/shared')).json.value, 'readable');
   assert.equal((await reader.get('/secrets')).status, 200);
   assert.equal((await reader.get('/secrets/shared/versions')).status, 200);
@@ -90,13 +84,7 @@ test('a Secrets User assigned at /secrets/{name} reads that secret only; a bad s
   assert.equal(assigned.json.properties.scope, '/secrets/scoped-one');
   assert.equal((await api.get(`/secrets/scoped-one/${P}/roleAssignments/${name}`)).status, 200);
   assert.equal((await api.put(`/secrets/bad_name/${P}/roleAssignments/${randomUUID()}`, { properties: { roleDefinitionId: USER, principalId: clientId } })).status, 400);
-  const token = await request(server, {
-    method: 'POST',
-    path: `/${tenantId}/oauth2/v2.0/token`,
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope: 'https://localhost/.default' }).toString(),
-  });
-  const reader = apiClient(server, token.json.access_token);
+  const reader = apiClient(server, await principalToken(server, { tenantId, clientId, clientSecret }));
   assert.equal((await reader.get('/secrets/scoped-one')).json.value, 'one');
   const other = await reader.get('/secrets/scoped-two');
   assert.equal(other.status, 403, other.text);

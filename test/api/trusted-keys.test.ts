@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { accessToken, apiClient, request } from '../../harness/https-requests.ts';
+import { accessToken, apiClient, principalToken, type ClientSecretCredentials } from '../../harness/https-requests.ts';
 import { disposeServer, startServer, type StartedServer } from '../../harness/server-process.ts';
 
 let server: StartedServer;
@@ -31,11 +31,9 @@ async function ok(response: Promise<{ status: number; text: string; json: any }>
 
 async function principalWith(roleDefinitionId: string, scope = '/') {
   const principal = await ok(api.post('/principals', { displayName: `p-${randomUUID().slice(0, 8)}` }), 201);
-  const { tenantId, clientId, clientSecret } = principal.credentials as { tenantId: string; clientId: string; clientSecret: string };
-  await ok(api.put(`${scope === '/' ? '' : scope}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}`, { properties: { roleDefinitionId, principalId: clientId } }), 201);
-  const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope: 'https://localhost/.default' }).toString();
-  const token = await request(server, { method: 'POST', path: `/${tenantId}/oauth2/v2.0/token`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
-  return apiClient(server, token.json.access_token as string);
+  const credentials = principal.credentials as ClientSecretCredentials;
+  await ok(api.put(`${scope === '/' ? '' : scope}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}`, { properties: { roleDefinitionId, principalId: credentials.clientId } }), 201);
+  return apiClient(server, await principalToken(server, credentials));
 }
 
 describe('the attributes on the wire', () => {
