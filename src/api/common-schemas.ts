@@ -15,6 +15,17 @@ export const tagsSchema = {
 
 export const responseTags = { type: 'object', additionalProperties: { type: 'string' } } as const;
 
+/** The attributes every key and secret answers with (their lifecycle and recovery); keys add their own. */
+export const lifecycleAttributeProperties = {
+  enabled: { type: 'boolean' },
+  nbf: intDate,
+  exp: intDate,
+  created: intDate,
+  updated: intDate,
+  recoverableDays: { type: 'integer' },
+  recoveryLevel: { type: 'string' },
+} as const;
+
 /** What a deleted key or secret carries beside its item's members. */
 export const deletionProperties = {
   recoveryId: { type: 'string' },

@@ -6,7 +6,7 @@
  * (`d`, `p`, `q`, `dp`, `dq`, `qi`, `k`) cannot be sent even if a mapper slipped.
  */
 import { JWK_MEMBER_MAX_CHARS } from '../../crypto/jwk-members.ts';
-import { deletionProperties, intDate, nullableIntDate, pageSchemaOf, responseTags, tagsSchema } from '../common-schemas.ts';
+import { deletionProperties, lifecycleAttributeProperties, nullableIntDate, pageSchemaOf, responseTags, tagsSchema } from '../common-schemas.ts';
 
 
 export const keyOperationsSchema = {
@@ -96,13 +96,7 @@ export const updateKeyBodySchema = {
 const responseAttributes = {
   type: 'object',
   properties: {
-    enabled: { type: 'boolean' },
-    nbf: intDate,
-    exp: intDate,
-    created: intDate,
-    updated: intDate,
-    recoverableDays: { type: 'integer' },
-    recoveryLevel: { type: 'string' },
+    ...lifecycleAttributeProperties,
     exportable: { type: 'boolean' },
     trusted: { type: 'boolean' },
     wrapWithTrusted: { type: 'boolean' },

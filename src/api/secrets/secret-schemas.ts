@@ -3,7 +3,7 @@
  * meaning: the value's size in UTF-8 bytes, nbf before exp). Response schemas are the allowlist of what may
  * leave: only bundles of getSecret and setSecret carry `value`; the mappers never put it anywhere else.
  */
-import { deletionProperties, intDate, nullableIntDate, pageSchemaOf, responseTags, tagsSchema } from '../common-schemas.ts';
+import { deletionProperties, lifecycleAttributeProperties, nullableIntDate, pageSchemaOf, responseTags, tagsSchema } from '../common-schemas.ts';
 
 const requestAttributesSchema = {
   type: 'object',
@@ -37,18 +37,7 @@ export const restoreSecretBodySchema = {
 
 // --- responses ----------------------------------------------------------------------------------------
 
-const responseAttributes = {
-  type: 'object',
-  properties: {
-    enabled: { type: 'boolean' },
-    nbf: intDate,
-    exp: intDate,
-    created: intDate,
-    updated: intDate,
-    recoverableDays: { type: 'integer' },
-    recoveryLevel: { type: 'string' },
-  },
-} as const;
+const responseAttributes = { type: 'object', properties: lifecycleAttributeProperties } as const;
 
 const itemProperties = {
   id: { type: 'string' },
