@@ -107,6 +107,18 @@ describe('wrong types and unknown values', () => {
     });
   }
 
+  test('exp before nbf is BadParameter, on create and on an update that keeps the other date', async () => {
+    assertError(await api.post('/keys/badwindow/create', { kty: 'EC', attributes: { nbf: 2_000_000_000, exp: 1_900_000_000 } }), 400, 'BadParameter');
+    const created = await api.post('/keys/windowed/create', { kty: 'EC', attributes: { nbf: 1_900_000_000 } });
+    assert.equal(created.status, 200, created.text);
+    const refused = await api.patch('/keys/windowed', { attributes: { exp: 1_800_000_000 } });
+    assertError(refused, 400, 'BadParameter');
+    assert.match(refused.json.error.message, /The expiry time \(exp\) must be later than the activation time \(nbf\)/);
+    assert.equal((await api.patch('/keys/windowed', { attributes: { nbf: null, exp: 1_800_000_000 } })).status, 200);
+    assert.equal((await api.delete('/keys/windowed')).status, 200);
+    assert.equal((await api.delete('/deletedkeys/windowed')).status, 204);
+  });
+
   test('15 tags of 256 characters each are fine (and the key is then removed again)', async () => {
     const tags = Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`${i}`.padEnd(256, 'n'), 'v'.repeat(256)]));
     const created = await api.post('/keys/maxtags/create', { kty: 'EC', tags });

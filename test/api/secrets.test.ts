@@ -110,6 +110,14 @@ describe('update', () => {
     assertError(await api.patch('/secrets/patched/ffffffffffffffffffffffffffffffff', {}), 404, 'SecretNotFound');
   });
 
+  test('exp before nbf is 400, on set and on an update that keeps the other date', async () => {
+    const window = /The expiry time \(exp\) must be later than the activation time \(nbf\)/;
+    assertError(await api.put('/secrets/bad-window', { value: 'v', attributes: { nbf: 2_000_000_000, exp: 1_900_000_000 } }), 400, 'BadParameter', window);
+    const { version } = await set('windowed', { value: 'v', attributes: { nbf: 1_900_000_000 } });
+    assertError(await api.patch(`/secrets/windowed/${version}`, { attributes: { exp: 1_800_000_000 } }), 400, 'BadParameter', window);
+    assert.equal((await api.patch(`/secrets/windowed/${version}`, { attributes: { nbf: null, exp: 1_800_000_000 } })).status, 200);
+  });
+
   test('disabled, not yet valid, expired: 403 and no value; metadata stays readable', async () => {
     const { version } = await set('gated', { value: 'v', attributes: { enabled: false } });
     assertError(await api.get('/secrets/gated'), 403, 'Forbidden', 'Operation get is not allowed on a disabled secret.');

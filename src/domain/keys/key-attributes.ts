@@ -16,6 +16,7 @@ import { decodeBase64Lenient } from '../../lib/base64url.ts';
 import type { IntDate } from '../../lib/intdate.ts';
 import { mustWrapWithTrusted, type KeyAttributes, type KeyVersion, type KeyVersionPatch, type ReleasePolicy } from './key-model.ts';
 import { parseReleasePolicyData } from './release-policy.ts';
+import { assertPatchedWindow, assertValidityWindow } from '../validity-window.ts';
 
 export interface AttributesRequest {
   enabled?: boolean | undefined;
@@ -108,9 +109,7 @@ export function attributesPatch(
     throw badParameter('AKV.SKR.1005: Non-exportable keys must not have release policy.');
   }
   if (releasePolicy !== undefined) parseReleasePolicyData(releasePolicy.data);
-  const nbf = attributes.nbf === undefined ? current.attributes.nbf : (attributes.nbf ?? undefined);
-  const exp = attributes.exp === undefined ? current.attributes.exp : (attributes.exp ?? undefined);
-  assertValidityWindow(nbf, exp);
+  assertPatchedWindow(current.attributes, attributes);
   return {
     keyOps: request.key_ops,
     enabled: attributes.enabled,
@@ -124,11 +123,6 @@ export function attributesPatch(
   };
 }
 
-function assertValidityWindow(nbf: IntDate | undefined, exp: IntDate | undefined): void {
-  if (nbf !== undefined && exp !== undefined && exp <= nbf) {
-    throw badParameter('The expiry time (exp) must be later than the activation time (nbf).');
-  }
-}
 
 function isJsonObject(document: Buffer): boolean {
   try {

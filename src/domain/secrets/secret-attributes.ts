@@ -10,6 +10,7 @@ import { badParameter } from '../../errors/errors.ts';
 import type { IntDate } from '../../lib/intdate.ts';
 import { secretDisabled, secretExpired, secretNotYetValid } from './secret-errors.ts';
 import type { SecretAttributes, SecretVersion, SecretVersionMeta, SecretVersionPatch } from './secret-model.ts';
+import { assertPatchedWindow, assertValidityWindow } from '../validity-window.ts';
 
 export const MAX_SECRET_VALUE_BYTES = 25_600;
 
@@ -49,9 +50,7 @@ export function newSecretAttributes(request: SecretAttributesRequest | undefined
 /** The storage patch for an update request, checked against the version as it is now. */
 export function secretAttributesPatch(current: SecretVersionMeta, request: SecretPropertiesRequest, now: IntDate): SecretVersionPatch {
   const attributes = request.attributes ?? {};
-  const nbf = attributes.nbf === undefined ? current.attributes.nbf : (attributes.nbf ?? undefined);
-  const exp = attributes.exp === undefined ? current.attributes.exp : (attributes.exp ?? undefined);
-  assertValidityWindow(nbf, exp);
+  assertPatchedWindow(current.attributes, attributes);
   return {
     enabled: attributes.enabled,
     nbf: attributes.nbf,
@@ -70,8 +69,3 @@ export function assertReadable(version: Pick<SecretVersion, 'attributes'>, now: 
   if (exp !== undefined && now >= exp) throw secretExpired();
 }
 
-function assertValidityWindow(nbf: IntDate | undefined, exp: IntDate | undefined): void {
-  if (nbf !== undefined && exp !== undefined && exp <= nbf) {
-    throw badParameter('The expiry time (exp) must be later than the activation time (nbf).');
-  }
-}
