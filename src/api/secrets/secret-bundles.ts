@@ -3,7 +3,8 @@
  * Ids are absolute URLs on the origin the client used (`https://host/secrets/{name}/{version}`): the SDK parses
  * every object from `id`. A value appears only where the caller passes one (getSecret, setSecret).
  */
-import type { Deleted, SecretAttributes, SecretVersionMeta } from '../../domain/secrets/secret-model.ts';
+import type { Deleted, SecretVersionMeta } from '../../domain/secrets/secret-model.ts';
+import { wireLifecycleAttributes } from '../../domain/lifecycle-attributes.ts';
 
 export interface Presentation {
   origin: string;
@@ -39,7 +40,7 @@ export function toDeletedSecretItem(meta: Deleted<SecretVersionMeta>, view: Pres
 function common(meta: SecretVersionMeta, view: Presentation) {
   return {
     ...(meta.contentType === undefined ? {} : { contentType: meta.contentType }),
-    attributes: wireSecretAttributes(meta.attributes, view.retentionDays),
+    attributes: wireLifecycleAttributes(meta.attributes, view.retentionDays),
     ...(meta.tags === undefined ? {} : { tags: meta.tags }),
   };
 }
@@ -49,18 +50,5 @@ function deletionFields(meta: Deleted<SecretVersionMeta>, view: Presentation) {
     recoveryId: `${view.origin}/deletedsecrets/${meta.name}`,
     deletedDate: meta.deletion.deletedDate,
     scheduledPurgeDate: meta.deletion.scheduledPurgeDate,
-  };
-}
-
-function wireSecretAttributes(attributes: SecretAttributes, retentionDays: number) {
-  return {
-    enabled: attributes.enabled,
-    ...(attributes.nbf === undefined ? {} : { nbf: attributes.nbf }),
-    ...(attributes.exp === undefined ? {} : { exp: attributes.exp }),
-    created: attributes.created,
-    updated: attributes.updated,
-    recoverableDays: retentionDays,
-    // Purge protection is off, as for keys: a deleted secret can be purged before its retention ends.
-    recoveryLevel: retentionDays === 90 ? 'Recoverable+Purgeable' : 'CustomizedRecoverable+Purgeable',
   };
 }

@@ -16,7 +16,7 @@ import { decodeBase64Lenient } from '../../lib/base64url.ts';
 import type { IntDate } from '../../lib/intdate.ts';
 import { mustWrapWithTrusted, type KeyAttributes, type KeyVersion, type KeyVersionPatch, type ReleasePolicy } from './key-model.ts';
 import { parseReleasePolicyData } from './release-policy.ts';
-import { assertPatchedWindow, assertValidityWindow } from '../validity-window.ts';
+import { assertPatchedWindow, assertValidityWindow } from '../lifecycle-attributes.ts';
 
 export interface AttributesRequest {
   enabled?: boolean | undefined;

@@ -10,7 +10,7 @@ import { badParameter } from '../../errors/errors.ts';
 import type { IntDate } from '../../lib/intdate.ts';
 import { secretDisabled, secretExpired, secretNotYetValid } from './secret-errors.ts';
 import type { SecretAttributes, SecretVersion, SecretVersionMeta, SecretVersionPatch } from './secret-model.ts';
-import { assertPatchedWindow, assertValidityWindow } from '../validity-window.ts';
+import { assertPatchedWindow, assertValidityWindow } from '../lifecycle-attributes.ts';
 
 export const MAX_SECRET_VALUE_BYTES = 25_600;
 

@@ -1,7 +1,7 @@
 /** The nbf/exp window of keys and secrets: exp after nbf, on create and after an update's partial change. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assertPatchedWindow, assertValidityWindow } from '../../src/domain/validity-window.ts';
+import { assertPatchedWindow, assertValidityWindow } from '../../src/domain/lifecycle-attributes.ts';
 
 const refused = { code: 'BadParameter', message: 'The expiry time (exp) must be later than the activation time (nbf).' };
 
