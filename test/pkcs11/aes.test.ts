@@ -4,7 +4,7 @@
  * is no plain key to check with): AES-CBC and AES-CBC-PAD with the caller's IV, AES key wrap (RFC 3394) and
  * wrap with padding (RFC 5649, PKCS#11 3.0's CKM_AES_KEY_WRAP_KWP), AES-GCM decryption of what the service
  * encrypted (GCM encryption is refused: the classic API cannot hand back the IV the service makes), and
- * C_GenerateKey.
+ * C_GenerateKey (CKA_EXTRACTABLE true refused).
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -125,5 +125,16 @@ describe('AES secret keys through the module', { timeout: 120_000 }, () => {
     const ct = moduleEncrypt({ mechanism: pkcs11js.CKM_AES_CBC, parameter: iv }, h, data);
     const rest = await restCipher('encrypt', 'aes-gen', { alg: 'A128CBC', value: data.toString('base64url'), iv: iv.toString('base64url') });
     assert.deepEqual(ct, Buffer.from(rest['value'] ?? '', 'base64url'));
+  });
+
+  it('refuses CKA_EXTRACTABLE true on key generation, without asking the service', async () => {
+    // An exportable key needs a release policy, which a template cannot carry: such keys are made over REST.
+    const extractable = { type: pkcs11js.CKA_EXTRACTABLE, value: true };
+    assert.equal(rv(() => p.C_GenerateKey(session, { mechanism: pkcs11js.CKM_AES_KEY_GEN }, [
+      { type: pkcs11js.CKA_VALUE_LEN, value: 32 }, { type: pkcs11js.CKA_LABEL, value: 'aes-extractable' }, extractable])), 'CKR_TEMPLATE_INCONSISTENT');
+    assert.equal(rv(() => p.C_GenerateKeyPair(session, { mechanism: pkcs11js.CKM_EC_KEY_PAIR_GEN },
+      [{ type: pkcs11js.CKA_EC_PARAMS, value: Buffer.from('06082a8648ce3d030107', 'hex') }, { type: pkcs11js.CKA_LABEL, value: 'ec-extractable' }],
+      [{ type: pkcs11js.CKA_LABEL, value: 'ec-extractable' }, extractable])), 'CKR_TEMPLATE_INCONSISTENT');
+    for (const name of ['aes-extractable', 'ec-extractable']) assert.equal((await f.rest('GET', `/keys/${name}/`)).status, 404, `${name} was not made`);
   });
 });

@@ -325,6 +325,11 @@ describe('multi-part AES and C_UnwrapKey through the module', { timeout: 180_000
     assert.equal(u(sha1, rsaPriv, wrap1, unwrapTemplate('never-made', [{ type: pkcs11js.CKA_VALUE_LEN, value: 20 }])), 'CKR_ATTRIBUTE_VALUE_INVALID');
     assert.equal(u(sha1, rsaPriv, wrap1, unwrapTemplate('never-made', [{ type: pkcs11js.CKA_VALUE_LEN, value: 16 }])), 'CKR_TEMPLATE_INCONSISTENT', 'a 32-byte key');
     assert.equal(u(sha1, rsaPriv, wrap1, unwrapTemplate('never-made', [{ type: pkcs11js.CKA_SENSITIVE, value: false }])), 'CKR_TEMPLATE_INCONSISTENT');
+    // An exportable key needs a release policy: refused before the service unwraps anything (a blob it could not
+    // unwrap gets the template's answer, not the unwrap's).
+    const extractable = unwrapTemplate('never-made', [{ type: pkcs11js.CKA_EXTRACTABLE, value: true }]);
+    assert.equal(u(sha1, rsaPriv, wrap1, extractable), 'CKR_TEMPLATE_INCONSISTENT', 'CKA_EXTRACTABLE');
+    assert.equal(u(sha1, rsaPriv, randomBytes(256), extractable), 'CKR_TEMPLATE_INCONSISTENT', 'CKA_EXTRACTABLE, before any unwrap');
     assert.equal(u(oaep(pkcs11js.CKM_SHA_1, pkcs11js.CKG_MGF1_SHA1, Buffer.from('label')), rsaPriv, wrap1, t), 'CKR_MECHANISM_PARAM_INVALID', 'OAEP label');
     assert.equal(u(oaep(pkcs11js.CKM_SHA384, pkcs11js.CKG_MGF1_SHA384), rsaPriv, wrap1, t), 'CKR_MECHANISM_PARAM_INVALID', 'OAEP SHA-384');
     assert.equal(u({ mechanism: pkcs11js.CKM_RSA_PKCS }, rsaPriv, wrap1, t), 'CKR_MECHANISM_INVALID');
