@@ -274,12 +274,28 @@ function machine() {
   };
 }
 
-function formatRow(row: Row): string {
+/**
+ * A row of the table. With the floor known (the report), two more cells: the row's share of the HTTPS floor, and
+ * the best share possible, `C / (F + C)`: a server whose request cost exactly one empty HTTPS request (1/F of the
+ * machine) plus one raw operation (1/C) would answer F·C / (F + C) req/s. 100% where there is no operation.
+ */
+function formatRow(row: Row, floor?: number): string {
   const ceiling = row.ceilingOpsPerSecond === undefined ? '—' : Math.round(row.ceilingOpsPerSecond).toLocaleString('en-US');
-  const ratio = row.ratio === undefined ? '—' : `${Math.round(row.ratio * 100)}%`;
+  const ratio = row.ratio === undefined ? '—' : percent(row.ratio);
   const errors = row.errors === 0 ? '' : ` (${row.errors} errors)`;
-  return `| ${row.operation} | ${row.key} | ${row.store ?? '—'} | ${Math.round(row.requestsPerSecond).toLocaleString('en-US')}${errors} | ${row.p50Ms.toFixed(2)} | ${row.p99Ms.toFixed(2)} | ${ceiling} | ${ratio} |`;
+  const cells = [
+    row.operation, row.key, row.store ?? '—', `${Math.round(row.requestsPerSecond).toLocaleString('en-US')}${errors}`,
+    row.p50Ms.toFixed(2), row.p99Ms.toFixed(2), ceiling, ratio,
+  ];
+  if (floor !== undefined) {
+    const isFloor = row.operation.startsWith('HTTPS floor');
+    const best = row.ceilingOpsPerSecond === undefined ? 1 : row.ceilingOpsPerSecond / (floor + row.ceilingOpsPerSecond);
+    cells.push(isFloor ? '100%' : percent(row.requestsPerSecond / floor), isFloor ? '—' : percent(best));
+  }
+  return `| ${cells.join(' | ')} |`;
 }
+
+const percent = (ratio: number) => `${Math.round(ratio * 100)}%`;
 
 const OVERLOAD_HEADER = [
   '| Operation | Key | connections | served (200) | shed (503) | other | p50 ms | p99 ms | probe 200: n, p50, p99 ms | RSS MiB before → peak (largest process) → 5 s after |',
@@ -300,6 +316,7 @@ function formatOverload(result: OverloadResult): string {
 function report(rows: Row[], overload: OverloadResult | undefined, scale: ScaleResult[] | undefined, pkcs11: Pkcs11BenchRow[] | string | undefined): void {
   const about = machine();
   const when = new Date().toISOString();
+  const floor = rows.find((row) => row.operation.startsWith('HTTPS floor'))?.requestsPerSecond;
   const markdown = [
     `Measured ${when.slice(0, 10)} by \`npm run bench\` on ${about.cpu}, ${about.cores} cores, ${about.memoryGiB} GiB` +
       `${about.virtualization === undefined ? '' : ` (${about.virtualization})`}, Linux ${about.kernel}, Node ${about.node}, OpenSSL ${about.openssl}.`,
@@ -307,9 +324,14 @@ function report(rows: Row[], overload: OverloadResult | undefined, scale: ScaleR
       `${SECONDS} s per operation after a ${WARMUP_SECONDS} s warm-up, on the same cores as the service. ` +
       `Raw ceiling: the same operation with Node's crypto on all ${about.cores} cores, no HTTP.`,
     '',
-    '| Operation | Key | Store | req/s | p50 ms | p99 ms | raw ceiling ops/s | req/s ÷ ceiling |',
-    '|---|---|---|---:|---:|---:|---:|---:|',
-    ...rows.map(formatRow),
+    `| Operation | Key | Store | req/s | p50 ms | p99 ms | raw ceiling ops/s | req/s ÷ ceiling |${floor === undefined ? '' : ' req/s ÷ HTTPS floor | best possible ÷ floor |'}`,
+    `|---|---|---|---:|---:|---:|---:|---:|${floor === undefined ? '' : '---:|---:|'}`,
+    ...rows.map((row) => formatRow(row, floor)),
+    ...(floor === undefined ? [] : [
+      '',
+      'Best possible ÷ floor: C / (F + C) for raw ceiling C and floor F, the share of the floor a server would reach if a request ' +
+        'cost exactly one empty HTTPS request plus one raw operation on the same cores.',
+    ]),
     '',
     ...(overload === undefined ? [] : [
       `Overload: wrk, 1 thread, ${overload.connections.toLocaleString('en-US')} keep-alive connections for ${overload.seconds} s, each sending the next ` +

@@ -7,7 +7,7 @@
  * encoding is canonical; the body is included as the text stored, and is itself canonical JSON (members sorted
  * by code point, no undefined members), so a tool that re-encodes a parsed body gets the same bytes.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AuditRecord } from './audit-record.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -26,7 +26,8 @@ export function recordHash(record: Omit<AuditRecord, 'hash'>): string {
     record.body,
     record.prevHash,
   ]);
-  return createHash('sha256').update(encoded, 'utf8').digest('hex');
+  // The one-shot hash: a Hash object per record cost twice as much, on every request's path.
+  return hash('sha256', encoded, 'hex');
 }
 
 export type JsonValue = string | number | boolean | null | undefined | readonly JsonValue[] | { readonly [member: string]: JsonValue };
