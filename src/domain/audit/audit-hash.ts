@@ -26,7 +26,7 @@ export function recordHash(record: Omit<AuditRecord, 'hash'>): string {
     record.body,
     record.prevHash,
   ]);
-  // The one-shot hash: a Hash object per record cost twice as much, on every request's path.
+  // The one-shot hash: a Hash object per record cost twice as much, and every request writes a record.
   return hash('sha256', encoded, 'hex');
 }
 
