@@ -4,7 +4,7 @@
  * the last day of February, as .NET's `DateTime.AddMonths` (which the service runs on) does it. Fractions and
  * negative durations are refused: a policy never needs them.
  */
-import type { IntDate } from './intdate.ts';
+import { MAX_INT_DATE, type IntDate } from './intdate.ts';
 
 export interface IsoDuration {
   readonly years: number;
@@ -31,7 +31,11 @@ export function parseIsoDuration(text: string): IsoDuration | undefined {
   return duration;
 }
 
-/** `at` moved forward (sign 1) or back (sign -1) by the duration: calendar years and months, then fixed units. */
+/**
+ * `at` moved forward (sign 1) or back (sign -1) by the duration: calendar years and months, then fixed units.
+ * The result stays within Key Vault's dates (0 to MAX_INT_DATE), however long the duration: past them a
+ * JavaScript date is NaN, and an `exp` of NaN (or of year 300000) is nothing a store or client can hold.
+ */
 export function shiftIntDate(at: IntDate, duration: IsoDuration, sign: 1 | -1 = 1): IntDate {
   const date = new Date(at * 1000);
   const months = sign * (duration.years * 12 + duration.months);
@@ -44,7 +48,9 @@ export function shiftIntDate(at: IntDate, duration: IsoDuration, sign: 1 | -1 = 
     date.setUTCDate(Math.min(day, lastDay));
   }
   const fixed = (duration.weeks * 7 + duration.days) * DAY + duration.hours * 3600 + duration.minutes * 60 + duration.seconds;
-  return Math.floor(date.getTime() / 1000) + sign * fixed;
+  const shifted = Math.floor(date.getTime() / 1000) + sign * fixed;
+  if (Number.isNaN(shifted)) return sign === 1 ? MAX_INT_DATE : 0;
+  return Math.min(Math.max(shifted, 0), MAX_INT_DATE);
 }
 
 /** The fewest seconds the duration can last, whatever the date it starts on (a month counts 28 days, a year 365). */

@@ -126,6 +126,9 @@ describe('GET and PUT /keys/{name}/rotationpolicy', () => {
     const cases: Array<[object, RegExp]> = [
       [{ attributes: { expiryTime: 'P27D' } }, /at least 28 days/],
       [{ attributes: { expiryTime: '90 days' } }, /ISO 8601 duration/],
+      // Before, a policy of 300,000 years was kept, and rotating then stored an exp of NaN (500 on PostgreSQL).
+      [{ attributes: { expiryTime: 'P300000Y' }, lifetimeActions: [action({ timeAfterCreate: 'P30D' })] }, /at most 100 years \(P100Y\)/],
+      [{ lifetimeActions: [action({ timeAfterCreate: 'P36501D' })] }, /timeAfterCreate must be at most 100 years/],
       [{ lifetimeActions: [action({ timeAfterCreate: 'P1X' })] }, /timeAfterCreate must be a positive ISO 8601 duration/],
       [{ lifetimeActions: [action({ timeAfterCreate: 'P30D' }, 'Expire')] }, /must be Rotate or Notify, not 'Expire'/],
       [{ lifetimeActions: [action({ timeAfterCreate: 'P30D' }), action({ timeAfterCreate: 'P60D' }, 'ROTATE')] }, /at most one Rotate/],

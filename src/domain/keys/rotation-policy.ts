@@ -55,6 +55,8 @@ export interface VersionTimes {
 const DAY = 86_400;
 const MIN_EXPIRY_DAYS = 28;
 const MIN_ROTATE_DAYS = 7;
+/** Longer than any key should live; the bound keeps every date a policy computes a real one. */
+const MAX_DURATION_YEARS = 100;
 
 export function rotationPolicyOf(request: RotationPolicyRequest): RotationPolicy {
   const expiryText = request.attributes?.expiryTime ?? undefined;
@@ -106,6 +108,9 @@ function durationOf(text: string, what: string): IsoDuration {
   const duration = parseIsoDuration(text);
   if (duration === undefined || maximumSeconds(duration) === 0) {
     throw badParameter(`${what} must be a positive ISO 8601 duration such as P90D, P3M, PT48H or P1Y10D; it is '${text}'.`);
+  }
+  if (minimumSeconds(duration) > MAX_DURATION_YEARS * 365 * DAY) {
+    throw badParameter(`${what} must be at most ${MAX_DURATION_YEARS} years (P${MAX_DURATION_YEARS}Y); it is '${text}'.`);
   }
   return duration;
 }

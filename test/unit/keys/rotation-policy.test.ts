@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { StrongroomError } from '../../../src/errors/strongroom-error.ts';
 import { maximumSeconds, minimumSeconds, parseIsoDuration, shiftIntDate } from '../../../src/lib/iso-duration.ts';
+import { MAX_INT_DATE } from '../../../src/lib/intdate.ts';
 import { expiryFor, isDue, rotationPolicyOf, type RotationPolicyRequest } from '../../../src/domain/keys/rotation-policy.ts';
 
 const DAY = 86_400;
@@ -26,6 +27,16 @@ describe('ISO 8601 durations', () => {
     assert.equal(shiftIntDate(at('2024-02-29T10:00:00Z'), parseIsoDuration('P1Y')!), at('2025-02-28T10:00:00Z'));
     assert.equal(shiftIntDate(at('2026-03-31T00:00:00Z'), parseIsoDuration('P1M')!, -1), at('2026-02-28T00:00:00Z'));
     assert.equal(shiftIntDate(at('2026-01-01T00:00:00Z'), parseIsoDuration('P1Y10DT1H')!), at('2027-01-11T01:00:00Z'));
+  });
+
+  test('a shift stays within Key Vault\'s dates, however long the duration', () => {
+    const now = at('2026-12-02T00:00:00Z');
+    // Past year 275760 a JavaScript date is NaN; past 9999 Key Vault has no date.
+    assert.equal(shiftIntDate(now, parseIsoDuration('P300000Y')!), MAX_INT_DATE);
+    assert.equal(shiftIntDate(now, parseIsoDuration('P9000Y')!), MAX_INT_DATE);
+    assert.equal(shiftIntDate(now, parseIsoDuration('P99999999999D')!), MAX_INT_DATE);
+    assert.equal(shiftIntDate(now, parseIsoDuration('P300000Y')!, -1), 0);
+    assert.equal(shiftIntDate(now, parseIsoDuration('P100Y')!), at('2126-12-02T00:00:00Z'));
     assert.equal(minimumSeconds(parseIsoDuration('P1M')!), 28 * DAY);
     assert.equal(maximumSeconds(parseIsoDuration('P1M')!), 31 * DAY);
   });
