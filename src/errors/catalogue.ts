@@ -7,6 +7,8 @@
  */
 export const errorCatalogue = {
   BadParameter: { status: 400, summary: 'The request is malformed or a parameter is invalid.' },
+  // Key Vault's code for a restore of a blob that is no backup, spaces and all (recorded traffic).
+  'Malformed backup blob': { status: 400, summary: 'A restore was given a backup that is truncated, altered or of another kind.' },
   Unauthorized: { status: 401, summary: 'No valid bearer token was presented.' },
   Forbidden: { status: 403, summary: 'The caller or the key does not allow this operation.' },
   KeyNotFound: { status: 404, summary: 'No key (or deleted key) with this name or version exists.' },

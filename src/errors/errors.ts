@@ -7,6 +7,10 @@ import { StrongroomError } from './strongroom-error.ts';
 
 export const badParameter = (message: string): StrongroomError => new StrongroomError('BadParameter', message);
 
+/** A key or secret restore given a blob that is not a backup of this kind, or was altered or cut. */
+export const malformedBackup = (): StrongroomError =>
+  new StrongroomError('Malformed backup blob', 'Backup blob contains invalid or corrupt version.');
+
 export const keyNotFound = (name: string, version?: string): StrongroomError =>
   new StrongroomError(
     'KeyNotFound',

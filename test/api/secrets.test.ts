@@ -242,12 +242,12 @@ describe('backup and restore', () => {
     await set('tamper', { value: 'x' });
     const blob = Buffer.from((await api.post('/secrets/tamper/backup')).json.value, 'base64url');
     blob[blob.length - 1] = (blob[blob.length - 1] ?? 0) ^ 1;
-    assertError(await api.post('/secrets/restore', { value: blob.toString('base64url') }), 400, 'BadParameter', 'Backup blob contains invalid or corrupt version.');
+    assertError(await api.post('/secrets/restore', { value: blob.toString('base64url') }), 400, 'Malformed backup blob', 'Backup blob contains invalid or corrupt version.');
     await api.post('/keys/a-key/create', { kty: 'EC' });
     const keyBackup = (await api.post('/keys/a-key/backup')).json.value;
-    assertError(await api.post('/secrets/restore', { value: keyBackup }), 400, 'BadParameter', 'Backup blob contains invalid or corrupt version.');
+    assertError(await api.post('/secrets/restore', { value: keyBackup }), 400, 'Malformed backup blob', 'Backup blob contains invalid or corrupt version.');
     const secretBackup = (await api.post('/secrets/tamper/backup')).json.value;
-    assertError(await api.post('/keys/restore', { value: secretBackup }), 400, 'BadParameter', 'Backup blob contains invalid or corrupt version.');
+    assertError(await api.post('/keys/restore', { value: secretBackup }), 400, 'Malformed backup blob', 'Backup blob contains invalid or corrupt version.');
     assertError(await api.post('/secrets/restore', {}), 400, 'BadParameter');
     assertError(await api.post('/secrets/missing/backup'), 404, 'SecretNotFound');
   });

@@ -178,6 +178,8 @@ describe('key backups', () => {
     for (const value of [tampered.toString('base64url'), bytes.subarray(0, bytes.length - 20).toString('base64url'), 'AAAA', 'not base64!', 42]) {
       const response = await apiB.post('/keys/restore', { value });
       assert.equal(response.status, 400);
+      // Key Vault's code, spaces and all (recorded traffic: malformed-backup-400-vault).
+      assert.equal(response.json.error.code, 'Malformed backup blob');
       assert.equal(response.json.error.message, 'Backup blob contains invalid or corrupt version.');
     }
     const foreign = await apiC.post('/keys/restore', { value: backupOfA });

@@ -10,7 +10,7 @@ import { errorCatalogue } from '../../src/errors/catalogue.ts';
 import { projectRoot } from '../../harness/server-process.ts';
 
 function tableRows(markdown: string): Array<[number, string, string]> {
-  return [...markdown.matchAll(/^\| (\d{3}) \| `([A-Za-z]+)` \| (.+?) \|$/gm)].map((m) => [Number(m[1]), m[2] ?? '', m[3] ?? '']);
+  return [...markdown.matchAll(/^\| (\d{3}) \| `([A-Za-z][A-Za-z ]*)` \| (.+?) \|$/gm)].map((m) => [Number(m[1]), m[2] ?? '', m[3] ?? '']);
 }
 
 test('docs/errors.md lists exactly the catalogue, with the same statuses and summaries', () => {

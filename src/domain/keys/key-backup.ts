@@ -6,7 +6,7 @@
  */
 import { BackupBlobError, openBackup, sealBackup } from '../../custody/backup-blob.ts';
 import { CryptoError } from '../../crypto/crypto-error.ts';
-import { badParameter, keyIsDeletedButRecoverable, keyNotFound } from '../../errors/errors.ts';
+import { badParameter, keyIsDeletedButRecoverable, keyNotFound, malformedBackup } from '../../errors/errors.ts';
 import { StrongroomError } from '../../errors/strongroom-error.ts';
 import type { Readers } from '../../storage/store.ts';
 import { readOperation, writeOperation, type OperationEnvironment } from '../kernel/operation.ts';
@@ -17,7 +17,6 @@ import { KEYS_SCOPE, keyFields, keyScope } from './key-scope.ts';
 import { addCheckedVersion } from './key-lifecycle.ts';
 
 /** Azure's text, which clients match on. */
-const CORRUPT_BACKUP = 'Backup blob contains invalid or corrupt version.';
 
 export const backupKey = readOperation<{ name: string }, string>({
   name: 'backupKey',
@@ -58,7 +57,7 @@ export const restoreKeyBackup = writeOperation<{ value: unknown }, KeyVersion, {
 });
 
 function openKeyBackup(value: unknown, env: OperationEnvironment): { name: string; versions: KeyVersion[] } {
-  if (typeof value !== 'string' || !/^[A-Za-z0-9_-]+={0,2}$/.test(value)) throw badParameter(CORRUPT_BACKUP);
+  if (typeof value !== 'string' || !/^[A-Za-z0-9_-]+={0,2}$/.test(value)) throw malformedBackup();
   const { custody } = env;
   let plaintext: Buffer;
   try {
@@ -67,13 +66,13 @@ function openKeyBackup(value: unknown, env: OperationEnvironment): { name: strin
     if (error instanceof BackupBlobError && error.problem === 'another-domain') {
       throw badParameter(`The backup belongs to another security domain (${error.domainId?.slice(0, 8)}); it can be restored only into an instance of that domain.`);
     }
-    if (error instanceof BackupBlobError) throw badParameter(CORRUPT_BACKUP);
+    if (error instanceof BackupBlobError) throw malformedBackup();
     throw error;
   }
   try {
     return versionsFromBackup(plaintext, env.keystore);
   } catch (error) {
-    if (error instanceof KeyBackupDocumentError || error instanceof CryptoError) throw badParameter(CORRUPT_BACKUP);
+    if (error instanceof KeyBackupDocumentError || error instanceof CryptoError) throw malformedBackup();
     throw error;
   } finally {
     plaintext.fill(0);

@@ -9,7 +9,7 @@
  * data keeps a key backup and a secret backup from being passed off as each other.
  */
 import { BackupBlobError, openBackup, sealBackup } from '../../custody/backup-blob.ts';
-import { badParameter } from '../../errors/errors.ts';
+import { badParameter, malformedBackup } from '../../errors/errors.ts';
 import type { Readers } from '../../storage/store.ts';
 import { readOperation, writeOperation, type OperationEnvironment } from '../kernel/operation.ts';
 import { DataActions } from '../rbac/data-actions.ts';
@@ -21,7 +21,6 @@ import { SECRETS_SCOPE, secretFields, secretScope } from './secret-scope.ts';
 const BLOB_KIND = 'key';
 const BLOB_NAME = '#secret';
 /** Azure's text, which clients match on. */
-const CORRUPT_BACKUP = 'Backup blob contains invalid or corrupt version.';
 
 export const backupSecret = readOperation<{ name: string }, string>({
   name: 'backupSecret',
@@ -63,7 +62,7 @@ export const restoreSecret = writeOperation<{ value: unknown }, SecretVersion, W
 });
 
 function openSecretBackup(value: unknown, env: OperationEnvironment): WholeSecret {
-  if (typeof value !== 'string' || !/^[A-Za-z0-9_-]+={0,2}$/.test(value)) throw badParameter(CORRUPT_BACKUP);
+  if (typeof value !== 'string' || !/^[A-Za-z0-9_-]+={0,2}$/.test(value)) throw malformedBackup();
   const { custody } = env;
   let plaintext: Buffer;
   try {
@@ -72,13 +71,13 @@ function openSecretBackup(value: unknown, env: OperationEnvironment): WholeSecre
     if (error instanceof BackupBlobError && error.problem === 'another-domain') {
       throw badParameter(`The backup belongs to another security domain (${error.domainId?.slice(0, 8)}); it can be restored only into an instance of that domain.`);
     }
-    if (error instanceof BackupBlobError) throw badParameter(CORRUPT_BACKUP);
+    if (error instanceof BackupBlobError) throw malformedBackup();
     throw error;
   }
   try {
     return secretFromBackup(plaintext, custody.roots.keyMaterial);
   } catch (error) {
-    if (error instanceof SecretBackupDocumentError) throw badParameter(CORRUPT_BACKUP);
+    if (error instanceof SecretBackupDocumentError) throw malformedBackup();
     throw error;
   } finally {
     plaintext.fill(0);
