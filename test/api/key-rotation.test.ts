@@ -66,8 +66,9 @@ describe('POST /keys/{name}/rotate', () => {
     assert.equal(exp, created + 90 * DAY);
   });
 
-  test('a missing or deleted key is 404 KeyNotFound', async () => {
+  test('a missing or deleted key is 404 KeyNotFound, a name no key can have 400', async () => {
     assertError(await api.post('/keys/keynonexistent/rotate'), 404, 'KeyNotFound');
+    assertError(await api.post('/keys/bad_name/rotate'), 400, 'BadParameter', /The key name 'bad_name' is invalid/);
     await api.post('/keys/deleted-rot/create', { kty: 'EC-HSM' });
     assert.equal((await api.delete('/keys/deleted-rot')).status, 200);
     assertError(await api.post('/keys/deleted-rot/rotate'), 404, 'KeyNotFound');

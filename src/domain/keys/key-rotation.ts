@@ -16,6 +16,7 @@ import { readOperation, writeOperation, type OperationCall, type OperationEnviro
 import { DataActions } from '../rbac/data-actions.ts';
 import { prepareVersion, storeVersion } from './key-lifecycle.ts';
 import type { KeyVersion } from './key-model.ts';
+import { assertValidKeyName } from './key-names.ts';
 import { keyFields, keyScope } from './key-scope.ts';
 import { expiryFor, rotationPolicyOf, type RotationPolicyRequest, type StoredRotationPolicy } from './rotation-policy.ts';
 
@@ -25,6 +26,8 @@ export const rotateKey = writeOperation<{ name: string }, KeyVersion, KeyVersion
   scope: (input) => keyScope(input.name),
   audit: (input, output) => keyFields(input.name, output?.version),
   async prepare(call, store) {
+    // As on create and import (reference §3): a name no key can have is 400, not 404.
+    assertValidKeyName(call.input.name);
     const current = await store.keys.getKeyVersion(call.input.name);
     if (current === undefined) throw keyNotFound(call.input.name);
     return prepareRotatedVersion(call, store, current);
