@@ -93,6 +93,17 @@ describe('the nbf/exp window', () => {
     assert.equal(Buffer.from(opened.json.value, 'base64url').toString(), 'hi');
     assert.equal((await api.post('/keys/future/verify', { alg: 'HS256', digest, value: mac })).json.value, true);
   });
+
+  test('verify answers as Managed HSM does: the key id and algorithm beside the result', async () => {
+    const version = await create('verify-shape', { kty: 'EC', crv: 'P-256K' });
+    const signed = (await api.post('/keys/verify-shape/sign', { alg: 'ES256K', value: digest })).json;
+    // Recorded traffic (verify-es256k-mhsm): {"alg":"ES256K","kid":"https://…/keys/{name}/{version}","value":true}.
+    assert.match(signed.kid, new RegExp(`/keys/verify-shape/${version}$`));
+    const verified = await api.post('/keys/verify-shape/verify', { alg: 'ES256K', digest, value: signed.value });
+    assert.deepEqual(verified.json, { kid: signed.kid, alg: 'ES256K', value: true });
+    const wrong = await api.post(`/keys/verify-shape/${version}/verify`, { alg: 'ES256K', digest, value: b64(randomBytes(64)) });
+    assert.deepEqual(wrong.json, { kid: signed.kid, alg: 'ES256K', value: false });
+  });
 });
 
 describe('parameters', () => {

@@ -41,7 +41,8 @@ export function registerCryptoRoutes(app: FastifyInstance, deps: RouteDeps): voi
     method: 'POST', paths: pathsOf('verify'), operation: 'verify',
     schema: { body: verifyBodySchema, response: { 200: verifyResultSchema } },
     input: (request) => ({ ...keyOf(request), digest: bytes(request.body.digest, 'digest'), signature: bytes(request.body.value, 'value') }),
-    answer: (outcome) => ({ value: outcome.result }),
+    // Managed HSM answers the key id and algorithm beside the result (recorded traffic: verify-es256k-mhsm).
+    answer: (outcome, request) => ({ kid: keyId(originOf(request.host), outcome.key.name, outcome.key.version), alg: request.body.alg, value: outcome.result }),
   });
 
   operationRoute<'encrypt', KeyRequest<OperationBody>>(app, deps, {

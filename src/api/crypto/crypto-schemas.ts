@@ -40,7 +40,10 @@ export const keyOperationResultSchema = {
   },
 } as const;
 
-export const verifyResultSchema = { type: 'object', properties: { value: { type: 'boolean' } } } as const;
+export const verifyResultSchema = {
+  type: 'object',
+  properties: { kid: { type: 'string' }, alg: { type: 'string' }, value: { type: 'boolean' } },
+} as const;
 
 export const randomBytesBodySchema = {
   type: 'object',
