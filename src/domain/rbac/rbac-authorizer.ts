@@ -5,8 +5,9 @@
  * refusal says nothing about whether the key exists.
  *
  * On the hot path a principal's assignments and the custom role definitions come from a cache that is at most
- * CACHE_SECONDS old: a role change made on another node of a cluster takes effect within that bound; one made
- * on this node, at once (the role operations call `changed()` after they commit).
+ * RBAC_CACHE_SECONDS old: a role change made by another process (another worker of this node, another node of a
+ * cluster) takes effect within that bound; one made by this process, at once (the role operations call
+ * `changed()` after they commit, and a read that was under way then is not cached).
  */
 import { forbidden } from '../../errors/errors.ts';
 import type { RoleReader } from '../../storage/store.ts';
@@ -17,7 +18,7 @@ import { builtInRole } from './built-in-roles.ts';
 import { isAllowed } from './role-evaluation.ts';
 import type { RoleAssignment, RoleDefinition } from './role-model.ts';
 
-/** The documented bound on how long a role change on another node takes to apply here. */
+/** The documented bound on how long a role change made by another process takes to apply here. */
 export const RBAC_CACHE_SECONDS = 2;
 const MAX_CACHED_PRINCIPALS = 10_000;
 const MAX_CACHED_DECISIONS = 100_000;
@@ -34,6 +35,8 @@ export class RbacAuthorizer implements Authorizer {
   readonly #assignments = new Map<string, Cached<RoleAssignment[]>>();
   #definitions: Cached<Map<string, RoleDefinition>> | undefined;
   readonly #decisions = new Map<string, Cached<boolean>>();
+  /** Bumped by `changed()`: what a read begun before it returns is used once and not kept. */
+  #generation = 0;
 
   constructor(options: { roles: RoleReader; systemActions: readonly DataAction[]; now?: () => number }) {
     this.#roles = options.roles;
@@ -56,6 +59,7 @@ export class RbacAuthorizer implements Authorizer {
 
   /** Forgets what is cached: a role change committed on this node applies to the next request. */
   changed(): void {
+    this.#generation += 1;
     this.#assignments.clear();
     this.#definitions = undefined;
     this.#decisions.clear();
@@ -69,10 +73,12 @@ export class RbacAuthorizer implements Authorizer {
     const question = `${principalId}\n${dataAction}\n${scope}`;
     const known = this.#decisions.get(question);
     if (known !== undefined && this.#fresh(known)) return known.value;
+    const generation = this.#generation;
     const cached = this.#assignments.get(principalId);
     const assignments = cached !== undefined && this.#fresh(cached) ? cached.value : await this.#assignmentsOf(principalId);
     const definitions = this.#definitions !== undefined && this.#fresh(this.#definitions) ? this.#definitions.value : await this.#customDefinitions();
     const allowed = isAllowed(assignments, (name) => builtInRole(name) ?? definitions.get(name), dataAction, scope);
+    if (generation !== this.#generation) return allowed;
     // The decision is as old as the oldest cache it came from.
     const loadedAt = Math.min(this.#assignments.get(principalId)?.loadedAt ?? this.#now(), this.#definitions?.loadedAt ?? this.#now());
     if (this.#decisions.size >= MAX_CACHED_DECISIONS) this.#decisions.clear();
@@ -80,16 +86,23 @@ export class RbacAuthorizer implements Authorizer {
     return allowed;
   }
 
+  // Both loads stamp the time they began (the data is at least that old) and keep nothing when `changed()` came
+  // while they waited: the read may predate the change it was told of.
   async #assignmentsOf(principalId: string): Promise<RoleAssignment[]> {
+    const generation = this.#generation;
+    const loadedAt = this.#now();
     const value = await this.#roles.listRoleAssignments({ principalId });
+    if (generation !== this.#generation) return value;
     if (this.#assignments.size >= MAX_CACHED_PRINCIPALS) this.#assignments.clear();
-    this.#assignments.set(principalId, { value, loadedAt: this.#now() });
+    this.#assignments.set(principalId, { value, loadedAt });
     return value;
   }
 
   async #customDefinitions(): Promise<Map<string, RoleDefinition>> {
+    const generation = this.#generation;
+    const loadedAt = this.#now();
     const value = new Map((await this.#roles.listRoleDefinitions()).map((definition) => [definition.name, definition]));
-    this.#definitions = { value, loadedAt: this.#now() };
+    if (generation === this.#generation) this.#definitions = { value, loadedAt };
     return value;
   }
 

@@ -4,7 +4,9 @@
  * is of a role one of whose permissions grants the action through `dataActions` without removing it through
  * the same permission's `notDataActions`. Nothing else grants anything: deny by default.
  *
- * Action patterns may end in `*` (`Microsoft.KeyVault/managedHsm/keys/*`), as in Azure role definitions.
+ * In an action pattern each `*` stands for any run of characters, anywhere in it, as in Azure role definitions
+ * (`Microsoft.KeyVault/managedHsm/keys/*`, or a star in the middle to match every `…/delete`); names compare
+ * without case.
  */
 import type { RoleAssignment, RoleDefinition } from './role-model.ts';
 
@@ -23,9 +25,21 @@ export function normaliseScope(scope: string): string {
 }
 
 export function actionMatches(pattern: string, action: string): boolean {
-  const p = pattern.toLowerCase();
+  const parts = pattern.toLowerCase().split('*');
   const a = action.toLowerCase();
-  return p.endsWith('*') ? a.startsWith(p.slice(0, -1)) : p === a;
+  const first = parts[0] ?? '';
+  if (parts.length === 1) return first === a;
+  const last = parts.at(-1) ?? '';
+  const end = a.length - last.length;
+  if (end < first.length || !a.startsWith(first) || !a.endsWith(last)) return false;
+  // The pieces between the stars, each as early as it occurs: if any placement fits, this one does.
+  let at = first.length;
+  for (const piece of parts.slice(1, -1)) {
+    const found = a.indexOf(piece, at);
+    if (found === -1 || found + piece.length > end) return false;
+    at = found + piece.length;
+  }
+  return true;
 }
 
 export function roleGrants(role: RoleDefinition, dataAction: string): boolean {

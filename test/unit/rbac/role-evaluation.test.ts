@@ -1,7 +1,8 @@
 /**
- * The local-RBAC decision: scopes cover what is below them, action patterns end in `*`, `notDataActions`
- * removes from the same permission, nothing is granted by default; and the authorizer's cache bound: a role
- * change seen through the store applies within RBAC_CACHE_SECONDS, at once after `changed()`.
+ * The local-RBAC decision: scopes cover what is below them, a `*` anywhere in an action pattern stands for any
+ * run of characters, `notDataActions` removes from the same permission, nothing is granted by default; and the
+ * authorizer's cache bound: a role change seen through the store applies within RBAC_CACHE_SECONDS, at once after
+ * `changed()`, even for a read that was under way.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -32,6 +33,21 @@ describe('role evaluation', () => {
     assert.ok(actionMatches('Microsoft.KeyVault/managedHsm/keys/*', DataActions.sign));
     assert.ok(!actionMatches('Microsoft.KeyVault/managedHsm/keys/*', DataActions.randomBytes));
     assert.ok(actionMatches(DataActions.sign.toUpperCase(), DataActions.sign));
+    // A star anywhere, as Azure allows (`*/read`); before, only a trailing one matched, so such a notDataActions
+    // excluded nothing.
+    assert.ok(actionMatches('Microsoft.KeyVault/managedHsm/*/delete', DataActions.deleteKey));
+    assert.ok(actionMatches('Microsoft.KeyVault/managedHsm/*/delete', DataActions.purgeDeletedKey));
+    assert.ok(!actionMatches('Microsoft.KeyVault/managedHsm/*/delete', DataActions.sign));
+    assert.ok(actionMatches('*', DataActions.sign));
+    assert.ok(actionMatches('Microsoft.KeyVault/*/keys/*/action', DataActions.sign));
+    assert.ok(!actionMatches('Microsoft.KeyVault/*/keys/*/action', DataActions.deleteKey));
+    assert.ok(!actionMatches('Microsoft.KeyVault/managedHsm/keys/**sign/action/x', DataActions.sign));
+    assert.ok(!actionMatches('Microsoft.KeyVault/managedHsm/keys/sign/action*action', DataActions.sign), 'pieces may not overlap');
+    const noDeletes: RoleDefinition = { ...user, name: 'd', permissions: [{ actions: [], notActions: [], dataActions: ['Microsoft.KeyVault/managedHsm/*'], notDataActions: ['Microsoft.KeyVault/managedHsm/*/delete'] }] };
+    const withNoDeletes = (name: string) => (name === 'd' ? noDeletes : builtInRole(name));
+    assert.ok(isAllowed([assignment('/', 'd')], withNoDeletes, DataActions.sign, '/keys/k1'));
+    assert.ok(!isAllowed([assignment('/', 'd')], withNoDeletes, DataActions.deleteKey, '/keys/k1'));
+    assert.ok(!isAllowed([assignment('/', 'd')], withNoDeletes, DataActions.purgeDeletedKey, '/keys/k1'));
     const custom: RoleDefinition = { ...user, name: 'c', permissions: [{ actions: [], notActions: [], dataActions: ['Microsoft.KeyVault/managedHsm/keys/*'], notDataActions: [DataActions.deleteKey] }] };
     const roleOf = (name: string) => (name === 'c' ? custom : builtInRole(name));
     assert.ok(isAllowed([assignment('/keys/k1', 'c')], roleOf, DataActions.sign, '/keys/k1'));
@@ -84,6 +100,40 @@ describe('the authorizer', () => {
       assert.match(error.message, /Caller: oid=p/);
       return true;
     });
+  });
+
+  test('a read under way when changed() comes is used once and not kept', async () => {
+    const store = new MemoryStore();
+    await store.transaction((unit) => unit.roles.addRoleAssignment(assignment('/')));
+    const real = store.reader.roles;
+    let paused = false;
+    let resume = () => {};
+    // The assignments read returns what it read before the revocation, but only after it committed.
+    const roles = new Proxy(real, {
+      get(target, property) {
+        if (property === 'listRoleAssignments') {
+          return async (query: Parameters<typeof real.listRoleAssignments>[0]) => {
+            const value = await target.listRoleAssignments(query);
+            if (paused) await new Promise<void>((resolve) => { resume = resolve; });
+            return value;
+          };
+        }
+        const member: unknown = Reflect.get(target, property);
+        return typeof member === 'function' ? member.bind(target) : member;
+      },
+    });
+    const clock = { now: 100 };
+    const authorizer = new RbacAuthorizer({ roles, systemActions: [], now: () => clock.now });
+    paused = true;
+    const inFlight = authorizer.authorize(context('p'), DataActions.sign, '/keys/k');
+    await new Promise((resolve) => setImmediate(resolve));
+    await store.transaction((unit) => unit.roles.deleteRoleAssignment(assignment('/').name));
+    authorizer.changed();
+    paused = false;
+    resume();
+    await inFlight; // it began before the revocation
+    // Before, the old assignments were cached with a fresh time: allowed for RBAC_CACHE_SECONDS more.
+    await assert.rejects(authorizer.authorize(context('p'), DataActions.sign, '/keys/k'), { code: 'Forbidden' });
   });
 
   test('the system caller may do only what the jobs need', async () => {
