@@ -57,7 +57,7 @@ export class RbacAuthorizer implements Authorizer {
     );
   }
 
-  /** Forgets what is cached: a role change committed on this node applies to the next request. */
+  /** Forgets what is cached: a role change committed by this process applies to its next request. */
   changed(): void {
     this.#generation += 1;
     this.#assignments.clear();
