@@ -7,8 +7,9 @@
  *
  * A reset bumps the principal's credential generation and a delete removes it (with its role assignments):
  * either way every token issued before stops working at once in this process and within PRINCIPAL_RECHECK_SECONDS
- * in the others (the node's other workers, other nodes). Secrets are stored only as scrypt hashes and never appear in the audit record. A principal
- * may also be a managed identity: its IDENTITY_HEADER (managed-identity.ts) is returned with the credentials
+ * in the others (the node's other workers, other nodes). Secrets are stored only as scrypt hashes and never
+ * appear in the audit record. A principal may also be a managed identity: its IDENTITY_HEADER
+ * (managed-identity.ts) is returned with the credentials
  * when asked for, and is revoked by the same reset or deletion.
  */
 import { randomUUID, X509Certificate } from 'node:crypto';
