@@ -77,7 +77,11 @@ export function buildServices(instance: Instance, config: Config, servedCertific
       nodeHealth(store, () => (!custody.isActivated ? 'awaiting-activation' : instance.roots.keyMaterial.isUnsealed ? 'unlocked' : 'locked')),
     clock: nowIntDate,
     tokens,
-    externalIssuers: config.trustIssuers.length === 0 ? undefined : new ExternalIssuers({ issuers: config.trustIssuers, audience: config.trustAudience }),
+    externalIssuers: config.trustIssuers.length === 0 ? undefined : new ExternalIssuers({
+      issuers: config.trustIssuers,
+      audience: config.trustAudience,
+      isLocalPrincipal: async (id) => (await store.reader.principals.getPrincipal(id)) !== undefined,
+    }),
     principals: store.reader.principals,
     audit,
     managedIdentityKey: () => custody.domain.macKey('managed-identity'),

@@ -39,6 +39,19 @@ test('a token of the trusted issuer: its oid holds the roles assigned to it, not
   assert.equal((await as(stranger).get('/keys/shared')).status, 403, 'a principal without roles (sub, no oid) is denied');
 });
 
+test("a token whose oid is one of our own principals' ids is refused: the issuer cannot mint the administrator", async () => {
+  const admin = server.credentials.clientId;
+  for (const claims of [{ oid: admin }, { sub: admin }]) {
+    const token = await idp.sign({ ...claims, aud: 'https://localhost' });
+    const response = await as(token).post('/keys/impersonated/create', { kty: 'EC', crv: 'P-256' });
+    // Before, this was the administrator's own call (200), audited as the administrator.
+    assert.equal(response.status, 401, JSON.stringify(claims));
+    assert.equal(response.json.error.code, 'Unauthorized');
+  }
+  const adminToken = apiClient(server, await accessToken(server));
+  assert.equal((await adminToken.get('/keys/impersonated')).status, 404, 'nothing was made');
+});
+
 test('key rollover: a token signed by the new key is accepted once the refetch cooldown (5 s) allows', async () => {
   idp.rotate();
   const token = await idp.sign({ oid: 'employee-oid-1', aud: 'https://localhost' });

@@ -7,8 +7,11 @@
  * is within its validity (clock tolerance as for our own tokens), and its audience is `--trust-audience` or, by
  * default, the resource the challenge names (`https://<host>`). The principal is the token's `oid`, else its
  * `sub`; role assignments name it like any other principal. Nothing is stored about external principals.
+ * An external id that is the id of one of our own service principals is refused (401): otherwise whoever
+ * administers the issuer could mint a subject with the first administrator's id and hold its roles. (All
+ * trusted issuers share one id namespace: trust issuers whose ids are unique, such as Entra object ids.)
  */
-import { decodeJwt, errors, jwtVerify } from 'jose';
+import { decodeJwt, errors, jwtVerify, type JWTPayload } from 'jose';
 import { OpenIdKeySets } from './openid-key-sets.ts';
 import type { Principal, TokenRejection } from './token-service.ts';
 
@@ -22,10 +25,12 @@ export class ExternalIssuers {
   readonly #issuers: OpenIdKeySets;
   readonly #audience: string | undefined;
   readonly #verified = new Map<string, { principal: Principal; audience: string; expiresAt: number }>();
+  readonly #isLocalPrincipal: (id: string) => Promise<boolean>;
 
-  constructor(options: { issuers: readonly string[]; audience?: string | undefined }) {
+  constructor(options: { issuers: readonly string[]; audience?: string | undefined; isLocalPrincipal: (id: string) => Promise<boolean> }) {
     this.#issuers = new OpenIdKeySets(options.issuers);
     this.#audience = options.audience;
+    this.#isLocalPrincipal = options.isLocalPrincipal;
   }
 
   get isEmpty(): boolean {
@@ -61,26 +66,29 @@ export class ExternalIssuers {
     if (issuerUrl === undefined || !this.#issuers.has(issuerUrl)) return 'invalid';
     const keys = await this.#issuers.keysOf(issuerUrl);
     if (keys === undefined) return 'invalid';
+    let payload: JWTPayload;
     try {
-      const { payload } = await jwtVerify(token, keys, {
+      ({ payload } = await jwtVerify(token, keys, {
         issuer: issuerUrl,
         algorithms: ALGORITHMS,
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
         currentDate: new Date(nowSeconds * 1000),
         requiredClaims: ['exp', 'aud'],
-      });
-      const id = typeof payload['oid'] === 'string' ? payload['oid'] : payload.sub;
-      const audiences = typeof payload.aud === 'string' ? [payload.aud] : (payload.aud ?? []);
-      if (id === undefined || id === '' || payload.exp === undefined) return 'invalid';
-      const audience = audiences.find((candidate) => this.#acceptsAudience(candidate, resource));
-      if (audience === undefined) return 'wrong-audience';
-      const principal: Principal = { id, tenantId: typeof payload['tid'] === 'string' ? payload['tid'] : issuerUrl };
-      if (this.#verified.size >= CACHE_CAPACITY) this.#verified.clear();
-      this.#verified.set(token, { principal, audience, expiresAt: payload.exp });
-      return principal;
+      }));
     } catch (error) {
       return error instanceof errors.JWTExpired ? 'expired' : 'invalid';
     }
+    const id = typeof payload['oid'] === 'string' ? payload['oid'] : payload.sub;
+    const audiences = typeof payload.aud === 'string' ? [payload.aud] : (payload.aud ?? []);
+    if (id === undefined || id === '' || payload.exp === undefined) return 'invalid';
+    const audience = audiences.find((candidate) => this.#acceptsAudience(candidate, resource));
+    if (audience === undefined) return 'wrong-audience';
+    // A store that cannot answer fails the request (503), not the token.
+    if (await this.#isLocalPrincipal(id)) return 'invalid';
+    const principal: Principal = { id, tenantId: typeof payload['tid'] === 'string' ? payload['tid'] : issuerUrl };
+    if (this.#verified.size >= CACHE_CAPACITY) this.#verified.clear();
+    this.#verified.set(token, { principal, audience, expiresAt: payload.exp });
+    return principal;
   }
 
   #acceptsAudience(audience: string, resource: string): boolean {
