@@ -71,6 +71,28 @@ describe('role definitions', () => {
     assert.equal((await api.delete(`/${P}/roleDefinitions/${name}`)).status, 200);
     assert.equal((await api.delete(`/${P}/roleDefinitions/${CRYPTO_USER}`)).status, 400, 'built-ins stay');
   });
+
+  test("a custom role is assigned only within its assignableScopes", async () => {
+    const name = randomUUID();
+    const properties = { roleName: 'Key reader', type: 'CustomRole', permissions: [{ dataActions: ['Microsoft.KeyVault/managedHsm/keys/read/action'] }], assignableScopes: ['/keys'] };
+    const created = await api.put(`/${P}/roleDefinitions/${name}`, { properties });
+    assert.equal(created.status, 201, created.text);
+    const made: string[] = [];
+    const assign = (scope: string) => {
+      const path = `${scope}${P}/roleAssignments/${randomUUID()}`;
+      made.push(path);
+      return api.put(path, { properties: { roleDefinitionId: created.json.id, principalId: 'reader' } });
+    };
+    // Before, the scopes a role declared were never checked: this one could be assigned at / and over secrets.
+    const atRoot = await assign('/');
+    assert.equal(atRoot.status, 400, atRoot.text);
+    assert.match(atRoot.json.error.message, /can be assigned only at \/keys or below, not at \//);
+    assert.equal((await assign('/secrets/')).status, 400);
+    assert.equal((await assign('/keys/')).status, 201);
+    assert.equal((await assign('/keys/some-key/')).status, 201);
+    for (const path of made.slice(-2)) assert.equal((await api.delete(path)).status, 200);
+    assert.equal((await api.delete(`/${P}/roleDefinitions/${name}`)).status, 200);
+  });
 });
 
 describe('role assignments', () => {

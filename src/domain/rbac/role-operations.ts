@@ -138,6 +138,9 @@ export const createRoleAssignment = writeOperation<{ scope: string; name: string
     const role = builtInRole(roleName) ?? (GUID.test(roleName) ? await unit.roles.getRoleDefinition(roleName) : undefined);
     if (role === undefined || role.name !== roleName) throw badParameter(`The role definition ${roleDefinitionId} does not exist.`);
     const assignment: RoleAssignment = { name: input.name.toLowerCase(), scope: assignmentScopeOf(input.scope), roleDefinitionName: role.name, principalId };
+    if (!role.assignableScopes.some((allowed) => scopeCovers(allowed, assignment.scope))) {
+      throw badParameter(`The role definition ${role.name} can be assigned only at ${role.assignableScopes.join(', ')} or below, not at ${assignment.scope}.`);
+    }
     const limit = maxRoleAssignmentsAt(env.limits, assignment.scope);
     const outcome = await unit.roles.addRoleAssignment(assignment, limit);
     if (outcome === 'limit-reached') throw roleAssignmentLimitError(limit, assignment.scope);
