@@ -51,6 +51,8 @@ export interface Instance {
   attestation: InstanceAttestation;
   roots: { nodeIdentity: RootOfTrust; keyMaterial: RootOfTrust; backup: RootOfTrust };
   custody: Custody;
+  /** The node's change beacon, when this process has a slot in it (the store signals its commits there). */
+  beacon: ChangeBeacon | undefined;
 }
 
 const SETTINGS = NODE_IDENTITY_SETTINGS;
@@ -123,7 +125,7 @@ export async function openInstance(options: InstanceOptions): Promise<Instance> 
       writeFileAtomically(paths.caCertificate, withFinalNewline(certificateAuthority.certificatePem), { mode: 0o644 });
     }
     const attestation = await openInstanceAttestation(store, nodeIdentity);
-    return { dataDir, store, tenantId, signingKey, certificateAuthority, attestation, roots, custody };
+    return { dataDir, store, tenantId, signingKey, certificateAuthority, attestation, roots, custody, beacon };
   } catch (error) {
     await store.close();
     throw error;

@@ -12,6 +12,7 @@ import { AttestationAuthorities } from '../domain/identity/attestation-authoriti
 import { ExternalIssuers } from '../domain/identity/external-issuers.ts';
 import { TokenService } from '../domain/identity/token-service.ts';
 import { createAuditLog } from '../domain/audit/create-audit-log.ts';
+import { beaconProbe } from '../storage/change-aware-cache.ts';
 import { discardAudit } from '../domain/kernel/audit.ts';
 import { OPERATIONS } from '../domain/kernel/catalogue.ts';
 import { BackupRunner } from '../domain/backup/backup-runner.ts';
@@ -49,11 +50,15 @@ export function buildServices(instance: Instance, config: Config, servedCertific
       (isIP(hostname) === 0 ? certificate.checkHost(hostname) : certificate.checkIP(hostname)) !== undefined,
     // A deleted principal, or a token of a credential generation a secret reset replaced, is no longer active.
     isActivePrincipal: async (id, generation) => (await store.reader.principals.getPrincipal(id))?.generation === generation,
+    changes: instance.beacon && beaconProbe(instance.beacon),
   });
   const events = createKeyEvents({ webhookUrl: config.eventWebhook });
   // This process's audit chain (domain/audit/): the kernel's sink, and the HTTP hook's (app.ts).
   const audit = config.auditLog ? createAuditLog({ store, custody }) : undefined;
-  const authorizer = new RbacAuthorizer({ roles: store.reader.roles, systemActions: SYSTEM_ACTIONS });
+  const authorizer = new RbacAuthorizer({ roles: store.reader.roles, systemActions: SYSTEM_ACTIONS, changes: instance.beacon && beaconProbe(instance.beacon) });
+  // A role or principal change is also signalled on the node's change beacon (the store signals only key
+  // writes), so that the node's other workers drop what they cached at their next request.
+  const accessChanged = () => instance.beacon?.signal();
   const kernel = new Kernel({
     store,
     env: {
@@ -65,7 +70,16 @@ export function buildServices(instance: Instance, config: Config, servedCertific
       attestationAuthorities: new AttestationAuthorities({ authorities: config.attestationAuthorities }),
       events,
       limits: objectLimitsOf(config),
-      authorization: { changed: () => authorizer.changed(), principalChanged: (id) => tokens.forgetPrincipal(id) },
+      authorization: {
+        changed: () => {
+          authorizer.changed();
+          accessChanged();
+        },
+        principalChanged: (id) => {
+          tokens.forgetPrincipal(id);
+          accessChanged();
+        },
+      },
     },
     authorizer,
     audit: audit?.sink ?? discardAudit,

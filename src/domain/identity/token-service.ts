@@ -14,7 +14,8 @@
  * What a token must also be (issue 7, Info #13), so that a valid signature is not all it takes:
  *   - for a principal that still exists: `isActivePrincipal` is asked on first verification and again whenever
  *     the cached verification is older than PRINCIPAL_RECHECK_SECONDS, so deleting a principal revokes its
- *     tokens within that bound;
+ *     tokens within that bound; and, given the node's change beacon (`changes`), again after any commit of the
+ *     node's processes, so that on one node a revocation applies to the next request on every worker;
  *   - no longer-lived than we issue: `iat` is required and `exp - iat` may not exceed the configured lifetime
  *     (plus the clock tolerance), so a token claiming to last until 9999 is refused;
  *   - not issued in the future: `iat` at most CLOCK_TOLERANCE_SECONDS ahead;
@@ -22,6 +23,7 @@
  */
 import { createPublicKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, jwtVerify, SignJWT, type JWK } from 'jose';
+import type { ChangeProbe } from '../../storage/change-aware-cache.ts';
 import { hasLowS, toLowS } from './es256-low-s.ts';
 
 export interface Principal {
@@ -51,14 +53,17 @@ const CACHE_CAPACITY = 10_000;
 const CLOCK_TOLERANCE_SECONDS = 60;
 /**
  * How long one `isActivePrincipal` answer vouches for a cached token: a deleted principal's tokens, or those of
- * a secret that was reset, stop working at most this long after the change in every other process (at once in
- * the process that made it: `forgetPrincipal`). A busy client costs one principal lookup per this interval.
+ * a secret that was reset, stop working at most this long after the change on other nodes (at once in the
+ * process that made it, `forgetPrincipal`, and on the node's other workers, through the change beacon). A busy
+ * client costs one principal lookup per this interval.
  */
 export const PRINCIPAL_RECHECK_SECONDS = 2;
 
 interface CachedVerification extends VerifiedToken {
   /** When `isActivePrincipal` last said yes (seconds), and the re-check under way, if any. */
   principalCheckedAt: number;
+  /** The change generation that answer was asked in. */
+  checkedGeneration: number;
   recheck: Promise<boolean> | undefined;
 }
 
@@ -80,6 +85,9 @@ export class TokenService {
   readonly #isOwnHost: (hostname: string) => boolean;
   readonly #isActivePrincipal: (principalId: string, generation: number) => Promise<boolean>;
   readonly #verified = new Map<string, CachedVerification>();
+  readonly #changes: ChangeProbe | undefined;
+  /** Bumped when the node's processes committed something: answers asked for before it are not kept. */
+  #generation = 0;
 
   constructor(options: {
     signingKey: SigningKey;
@@ -92,6 +100,8 @@ export class TokenService {
      * most every PRINCIPAL_RECHECK_SECONDS after; `false` makes its tokens 'invalid'.
      */
     isActivePrincipal: (principalId: string, generation: number) => Promise<boolean>;
+    /** The node's change beacon: after any commit of its processes, every cached token is checked again. */
+    changes?: ChangeProbe | undefined;
   }) {
     if (typeof options.isActivePrincipal !== 'function') {
       throw new TypeError('TokenService needs isActivePrincipal, so that deleting a principal revokes its tokens');
@@ -101,6 +111,7 @@ export class TokenService {
     this.#lifetimeSeconds = options.lifetimeSeconds;
     this.#isOwnHost = options.isOwnHost;
     this.#isActivePrincipal = options.isActivePrincipal;
+    this.#changes = options.changes;
   }
 
   get tenantId(): string {
@@ -137,19 +148,22 @@ export class TokenService {
 
   /** Verifies a bearer token for a request whose resource is `audience`. */
   async verify(token: string, audience: string, nowSeconds = Date.now() / 1000): Promise<Principal | TokenRejection> {
+    if (this.#changes?.changedSinceLastCall() === true) this.#generation += 1;
     let verified = this.#verified.get(token);
     if (verified === undefined) {
       const fresh = await this.#verifySignedToken(token, nowSeconds);
       if (typeof fresh === 'string') return fresh;
+      const generation = this.#generation;
       if (!(await this.#isActivePrincipal(fresh.principal.id, fresh.generation))) return 'invalid';
-      verified = { ...fresh, principalCheckedAt: nowSeconds, recheck: undefined };
+      verified = { ...fresh, principalCheckedAt: nowSeconds, checkedGeneration: generation, recheck: undefined };
       this.#remember(token, verified);
     }
     if (verified.expiresAt + CLOCK_TOLERANCE_SECONDS <= nowSeconds) {
       this.#verified.delete(token);
       return 'expired';
     }
-    if (nowSeconds - verified.principalCheckedAt >= PRINCIPAL_RECHECK_SECONDS && !(await this.#recheck(verified, nowSeconds))) {
+    const stale = nowSeconds - verified.principalCheckedAt >= PRINCIPAL_RECHECK_SECONDS || verified.checkedGeneration !== this.#generation;
+    if (stale && !(await this.#recheck(verified, nowSeconds))) {
       this.#verified.delete(token);
       return 'invalid';
     }
@@ -158,9 +172,13 @@ export class TokenService {
 
   /** One re-check per stale entry at a time: concurrent requests with the same token share its answer. */
   #recheck(entry: CachedVerification, nowSeconds: number): Promise<boolean> {
+    const generation = this.#generation;
     entry.recheck ??= this.#isActivePrincipal(entry.principal.id, entry.generation)
       .then((active) => {
-        if (active) entry.principalCheckedAt = Math.max(entry.principalCheckedAt, nowSeconds);
+        if (active) {
+          entry.principalCheckedAt = Math.max(entry.principalCheckedAt, nowSeconds);
+          entry.checkedGeneration = generation;
+        }
         return active;
       })
       .finally(() => {

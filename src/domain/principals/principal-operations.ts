@@ -6,8 +6,8 @@
  * Administrator, Crypto Officer and Policy Administrator roles hold.
  *
  * A reset bumps the principal's credential generation and a delete removes it (with its role assignments):
- * either way every token issued before stops working at once in this process and within PRINCIPAL_RECHECK_SECONDS
- * in the others (the node's other workers, other nodes). Secrets are stored only as scrypt hashes and never
+ * either way every token issued before stops working at once on this node (every worker: the change beacon) and
+ * within PRINCIPAL_RECHECK_SECONDS on the others. Secrets are stored only as scrypt hashes and never
  * appear in the audit record. A principal may also be a managed identity: its IDENTITY_HEADER
  * (managed-identity.ts) is returned with the credentials
  * when asked for, and is revoked by the same reset or deletion.

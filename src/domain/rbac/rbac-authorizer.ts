@@ -5,11 +5,13 @@
  * refusal says nothing about whether the key exists.
  *
  * On the hot path a principal's assignments and the custom role definitions come from a cache that is at most
- * RBAC_CACHE_SECONDS old: a role change made by another process (another worker of this node, another node of a
- * cluster) takes effect within that bound; one made by this process, at once (the role operations call
- * `changed()` after they commit, and a read that was under way then is not cached).
+ * RBAC_CACHE_SECONDS old: a role change made on another node of a cluster takes effect within that bound; one
+ * made on this node, at once. In the process that made it the role operations call `changed()` after they
+ * commit (and a read that was under way then is not cached); the node's other workers see the commit on the
+ * node's change beacon (`changes`) at their next request and forget what they cached.
  */
 import { forbidden } from '../../errors/errors.ts';
+import type { ChangeProbe } from '../../storage/change-aware-cache.ts';
 import type { RoleReader } from '../../storage/store.ts';
 import type { Authorizer } from '../kernel/authorizer.ts';
 import type { CallerContext } from '../kernel/context.ts';
@@ -18,7 +20,7 @@ import { builtInRole } from './built-in-roles.ts';
 import { isAllowed } from './role-evaluation.ts';
 import type { RoleAssignment, RoleDefinition } from './role-model.ts';
 
-/** The documented bound on how long a role change made by another process takes to apply here. */
+/** The documented bound on how long a role change on another node takes to apply here. */
 export const RBAC_CACHE_SECONDS = 2;
 const MAX_CACHED_PRINCIPALS = 10_000;
 const MAX_CACHED_DECISIONS = 100_000;
@@ -38,8 +40,11 @@ export class RbacAuthorizer implements Authorizer {
   /** Bumped by `changed()`: what a read begun before it returns is used once and not kept. */
   #generation = 0;
 
-  constructor(options: { roles: RoleReader; systemActions: readonly DataAction[]; now?: () => number }) {
+  readonly #changes: ChangeProbe | undefined;
+
+  constructor(options: { roles: RoleReader; systemActions: readonly DataAction[]; now?: () => number; changes?: ChangeProbe | undefined }) {
     this.#roles = options.roles;
+    this.#changes = options.changes;
     this.#systemActions = new Set(options.systemActions);
     this.#now = options.now ?? (() => performance.now() / 1000);
   }
@@ -47,6 +52,7 @@ export class RbacAuthorizer implements Authorizer {
   async authorize(context: CallerContext, dataAction: DataAction, scope: string): Promise<void> {
     const { caller } = context;
     if (caller.kind === 'system' && this.#systemActions.has(dataAction)) return;
+    if (this.#changes?.changedSinceLastCall() === true) this.changed();
     if (caller.kind === 'service-principal' && caller.id !== '' && (await this.#allows(caller.id, dataAction, scope))) return;
     throw forbidden(
       'Caller is not authorized to perform action on resource.\r\n' +
@@ -57,7 +63,7 @@ export class RbacAuthorizer implements Authorizer {
     );
   }
 
-  /** Forgets what is cached: a role change committed by this process applies to its next request. */
+  /** Forgets what is cached: a role change committed here (or seen on the beacon) applies to the next request. */
   changed(): void {
     this.#generation += 1;
     this.#assignments.clear();
