@@ -4,13 +4,15 @@
  * `StrongroomError`s carry their own code and status. Errors Fastify raises before a handler runs (schema
  * validation, body size, media type, malformed requests) are mapped to the closest wire code; their messages
  * are rewritten so that no part of a request body is ever echoed (a JSON syntax error would quote it, and an
- * import body holds private key material). Anything else is a bug: logged with the request id, answered 500.
+ * import body holds private key material). Errors the kernel maps (a store that cannot be used, a locked root)
+ * are mapped the same way when a hook meets them. Anything else is a bug: logged with the request id, answered 500.
  * A request no route serves is 405 MethodNotAllowed (with `Allow`) when its path exists for other methods
  * (../route-methods.ts says when), 404 NotFound otherwise; neither repeats the path.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { internalError } from '../../errors/errors.ts';
 import { isStrongroomError, StrongroomError } from '../../errors/strongroom-error.ts';
+import { toWireError } from '../../domain/kernel/wire-errors.ts';
 import { errorEnvelope } from '../envelope.ts';
 import { trackRouteMethods } from '../route-methods.ts';
 
@@ -36,6 +38,10 @@ export function sendError(reply: FastifyReply, error: StrongroomError): void {
 
 function toStrongroomError(error: FastifyError | StrongroomError): StrongroomError {
   if (isStrongroomError(error)) return error;
+  // What the kernel maps (a store that cannot be used: 503) means the same where a hook met it, such as the
+  // token check that asks the store whether a principal still exists.
+  const wire = toWireError(error);
+  if (isStrongroomError(wire)) return wire;
   if (error.validation !== undefined) {
     const first = error.validation[0];
     if (first?.instancePath === '' && first.keyword === 'type') {
