@@ -7,7 +7,8 @@ import { StrongroomError } from './strongroom-error.ts';
 
 export const badParameter = (message: string): StrongroomError => new StrongroomError('BadParameter', message);
 
-/** A key or secret restore given a blob that is not a backup of this kind, or was altered or cut. */
+/** A key or secret restore given a blob that is not a backup of this kind, or was altered or cut: Key Vault's
+ * code and text, which clients match on. */
 export const malformedBackup = (): StrongroomError =>
   new StrongroomError('Malformed backup blob', 'Backup blob contains invalid or corrupt version.');
 

@@ -50,6 +50,7 @@ export function buildServices(instance: Instance, config: Config, servedCertific
       (isIP(hostname) === 0 ? certificate.checkHost(hostname) : certificate.checkIP(hostname)) !== undefined,
     // A deleted principal, or a token of a credential generation a secret reset replaced, is no longer active.
     isActivePrincipal: async (id, generation) => (await store.reader.principals.getPrincipal(id))?.generation === generation,
+    // Each watcher of the beacon has its own probe: a probe remembers what its reader last saw.
     changes: instance.beacon && beaconProbe(instance.beacon),
   });
   const events = createKeyEvents({ webhookUrl: config.eventWebhook });

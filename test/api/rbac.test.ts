@@ -72,7 +72,7 @@ describe('role definitions', () => {
     assert.equal((await api.delete(`/${P}/roleDefinitions/${CRYPTO_USER}`)).status, 400, 'built-ins stay');
   });
 
-  test("a custom role is assigned only within its assignableScopes", async () => {
+  test('a custom role is assigned only within its assignableScopes', async () => {
     const name = randomUUID();
     const properties = { roleName: 'Key reader', type: 'CustomRole', permissions: [{ dataActions: ['Microsoft.KeyVault/managedHsm/keys/read/action'] }], assignableScopes: ['/keys'] };
     const created = await api.put(`/${P}/roleDefinitions/${name}`, { properties });

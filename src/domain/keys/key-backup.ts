@@ -16,8 +16,6 @@ import type { KeyVersion } from './key-model.ts';
 import { KEYS_SCOPE, keyFields, keyScope } from './key-scope.ts';
 import { addCheckedVersion } from './key-lifecycle.ts';
 
-/** Azure's text, which clients match on. */
-
 export const backupKey = readOperation<{ name: string }, string>({
   name: 'backupKey',
   dataAction: DataActions.backupKey,

@@ -7,10 +7,9 @@
  *
  * A reset bumps the principal's credential generation and a delete removes it (with its role assignments):
  * either way every token issued before stops working at once on this node (every worker: the change beacon) and
- * within PRINCIPAL_RECHECK_SECONDS on the others. Secrets are stored only as scrypt hashes and never
- * appear in the audit record. A principal may also be a managed identity: its IDENTITY_HEADER
- * (managed-identity.ts) is returned with the credentials
- * when asked for, and is revoked by the same reset or deletion.
+ * within PRINCIPAL_RECHECK_SECONDS on the others. Secrets are stored only as scrypt hashes and never appear in
+ * the audit record. A principal may also be a managed identity: its IDENTITY_HEADER (managed-identity.ts) is
+ * returned with the credentials when asked for, and is revoked by the same reset or deletion.
  */
 import { randomUUID, X509Certificate } from 'node:crypto';
 import { badParameter } from '../../errors/errors.ts';

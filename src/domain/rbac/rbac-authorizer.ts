@@ -37,10 +37,9 @@ export class RbacAuthorizer implements Authorizer {
   readonly #assignments = new Map<string, Cached<RoleAssignment[]>>();
   #definitions: Cached<Map<string, RoleDefinition>> | undefined;
   readonly #decisions = new Map<string, Cached<boolean>>();
+  readonly #changes: ChangeProbe | undefined;
   /** Bumped by `changed()`: what a read begun before it returns is used once and not kept. */
   #generation = 0;
-
-  readonly #changes: ChangeProbe | undefined;
 
   constructor(options: { roles: RoleReader; systemActions: readonly DataAction[]; now?: () => number; changes?: ChangeProbe | undefined }) {
     this.#roles = options.roles;

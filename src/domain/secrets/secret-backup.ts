@@ -20,8 +20,6 @@ import { SECRETS_SCOPE, secretFields, secretScope } from './secret-scope.ts';
 
 const BLOB_KIND = 'key';
 const BLOB_NAME = '#secret';
-/** Azure's text, which clients match on. */
-
 export const backupSecret = readOperation<{ name: string }, string>({
   name: 'backupSecret',
   dataAction: DataActions.backupSecret,
